@@ -1,0 +1,30 @@
+/* ipc-util.h — helpers shared by the core/ modules; not part of the API that
+ * fs/ uses.
+ */
+#pragma once
+
+#include <glib.h>
+#include <time.h>
+
+/* glibc keeps semaphore NAME in /dev/shm as IPC_SEM_PREFIX NAME. */
+#define IPC_SEM_PREFIX "sem."
+
+/* Maps a directory entry's name to the name to list, or NULL to leave it out.
+ * The result may point into @name. */
+typedef const char *(*IpcDirFilter)(const char *name);
+
+/* Lists the regular files of directory @dirfd (symlinks are not followed)
+ * whose names @filter accepts, through a private open file description, so
+ * concurrent listings of one @dirfd do not disturb each other. *names as for
+ * ipc_mq_list. Returns 0 or -errno. */
+int ipc_dir_list(int dirfd, IpcDirFilter filter, GPtrArray **names);
+
+/* Parses the @len bytes at @p (not NUL-terminated) as a number in @base (8
+ * or 10): digits only, at least one, no sign or space, value at most @max.
+ * Returns 0 and *value, or -EINVAL. */
+int ipc_parse_number(const char *p, size_t len, unsigned base, guint64 max, guint64 *value);
+
+/* Turns a timeout into an absolute deadline on @clock in *ts: NULL for
+ * @timeout_ms < 0 (no deadline), the epoch (already past) for 0, else now
+ * plus @timeout_ms. Returns NULL or ts. */
+struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *ts);
