@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <errno.h>
 #include <setjmp.h>
 
 sigjmp_buf *ipc_guard_arm(void);
