@@ -1,0 +1,187 @@
+#!/usr/bin/env bats
+# Blocking operations: they wait, they can be interrupted promptly, nothing
+# is lost, and blocked callers tie up no worker.
+
+load lib
+
+mkq() { printf '%s\n' "$2 $1" >"$MNT/mq/.create"; }
+curmsgs() { info_field "$MNT/mq/$1/info" curmsgs; }
+
+# took_less_than MS START — elapsed since START (EPOCHREALTIME) is below MS.
+took_less_than() {
+	local ms
+	ms=$(elapsed_since "$2")
+	[ "$ms" -lt "$1" ] || fail "took $ms ms (limit $1 ms)"
+}
+
+@test "timeout 1 cat recv on an empty queue returns within 2 s; the next message goes to the next reader" {
+	mkdir "$MNT/mq/$N"
+	start=$EPOCHREALTIME
+	run timeout 1 cat "$MNT/mq/$N/recv"
+	took_less_than 2000 "$start"
+	assert_eq 124 "$status" "timeout's status"
+	echo after >"$MNT/mq/$N/send"
+	assert_eq 1 "$(curmsgs "$N")" "the message was not taken by the dead reader"
+	assert_eq after "$(timeout 5 cat "$MNT/mq/$N/recv")"
+}
+
+@test "timeout -s KILL 1 cat recv returns within 2 s and nothing is lost" {
+	mkdir "$MNT/mq/$N"
+	start=$EPOCHREALTIME
+	run timeout -s KILL 1 cat "$MNT/mq/$N/recv"
+	took_less_than 2000 "$start"
+	assert_eq 137 "$status" "timeout's status"
+	echo after >"$MNT/mq/$N/send"
+	assert_eq after "$(timeout 5 cat "$MNT/mq/$N/recv")"
+}
+
+@test "Ctrl-C (SIGINT) on a blocked reader returns within 2 s and nothing is lost" {
+	mkdir "$MNT/mq/$N"
+	start=$EPOCHREALTIME
+	run timeout -s INT 1 cat "$MNT/mq/$N/recv"
+	took_less_than 2000 "$start"
+	[ "$status" != 0 ] || fail "cat succeeded: $output"
+	echo after >"$MNT/mq/$N/send"
+	assert_eq after "$(timeout 5 cat "$MNT/mq/$N/recv")"
+}
+
+@test "many interrupted readers in a row take nothing" {
+	mkdir "$MNT/mq/$N"
+	for i in 1 2 3 4 5; do
+		bg "$OUT/r$i" cat "$MNT/mq/$N/recv"
+		pids+=("$BG_PID")
+	done
+	sleep 0.2
+	kill -9 "${pids[@]}"
+	for p in "${pids[@]}"; do wait_pid "$p" 3; done
+	echo one >"$MNT/mq/$N/send"
+	echo two >"$MNT/mq/$N/send"
+	assert_eq 2 "$(curmsgs "$N")"
+}
+
+@test "a blocked reader gets a message sent later" {
+	mkdir "$MNT/mq/$N"
+	bg "$OUT/reader" cat "$MNT/mq/$N/recv"
+	pid=$BG_PID
+	sleep 0.2
+	pid_running "$pid" || fail "reader returned on an empty queue: $(cat "$OUT/reader")"
+	echo late >"$MNT/mq/$N/send"
+	wait_pid "$pid" 5
+	assert_eq 0 "$WAIT_STATUS"
+	assert_eq late "$(cat "$OUT/reader")"
+	assert_eq 0 "$(curmsgs "$N")"
+}
+
+@test "a blocked recv-prio reader gets a message sent later by a program" {
+	mkdir "$MNT/mq/$N"
+	bg "$OUT/reader" cat "$MNT/mq/$N/recv-prio"
+	pid=$BG_PID
+	sleep 0.2
+	printf hi | mq-send "$N" 12
+	wait_pid "$pid" 5
+	assert_eq "12 hi" "$(cat "$OUT/reader")"
+}
+
+@test "a send to a full queue blocks until a recv makes room" {
+	mkq "$N" "maxmsg=2 msgsize=16"
+	printf a >"$MNT/mq/$N/send"
+	printf b >"$MNT/mq/$N/send"
+	bg "$OUT/sender" bash -c 'printf c > "$1"' x "$MNT/mq/$N/send"
+	pid=$BG_PID
+	sleep 0.3
+	pid_running "$pid" || fail "send to a full queue returned: $(cat "$OUT/sender")"
+	assert_eq 2 "$(curmsgs "$N")"
+	assert_eq a "$(timeout 5 cat "$MNT/mq/$N/recv")"
+	wait_pid "$pid" 5
+	assert_eq 0 "$WAIT_STATUS" "sender: $(cat "$OUT/sender")"
+	assert_eq 2 "$(curmsgs "$N")"
+	assert_eq b "$(timeout 5 cat "$MNT/mq/$N/recv")"
+	assert_eq c "$(timeout 5 cat "$MNT/mq/$N/recv")"
+}
+
+@test "a blocked send can be interrupted and sends nothing" {
+	mkq "$N" "maxmsg=1 msgsize=16"
+	printf a >"$MNT/mq/$N/send"
+	start=$EPOCHREALTIME
+	run timeout 1 bash -c 'printf b > "$1"' x "$MNT/mq/$N/send"
+	took_less_than 2000 "$start"
+	assert_eq 124 "$status"
+	assert_eq a "$(timeout 5 cat "$MNT/mq/$N/recv")"
+	assert_eq 0 "$(curmsgs "$N")" "the interrupted send left a message"
+}
+
+@test "an interrupted sem wait takes nothing: one post later makes the value 1" {
+	mkdir "$MNT/sem/$N"
+	start=$EPOCHREALTIME
+	run timeout 1 bash -c 'echo wait > "$1"' x "$MNT/sem/$N/value"
+	took_less_than 2000 "$start"
+	assert_eq 124 "$status"
+	start=$EPOCHREALTIME
+	run timeout -s KILL 1 bash -c 'echo wait > "$1"' x "$MNT/sem/$N/value"
+	took_less_than 2000 "$start"
+	echo post >"$MNT/sem/$N/value"
+	wait_until -t 2 content_is "$MNT/sem/$N/value" 1
+	# ... and still later
+	sleep 0.5
+	assert_eq 1 "$(cat "$MNT/sem/$N/value")"
+}
+
+@test "a blocked sem wait returns when someone posts" {
+	mkdir "$MNT/sem/$N"
+	bg "$OUT/waiter" bash -c 'echo wait 2 > "$1"' x "$MNT/sem/$N/value"
+	pid=$BG_PID
+	sleep 0.2
+	pid_running "$pid" || fail "wait returned at value 0"
+	sem-op "$N" post
+	sem-op "$N" post
+	wait_pid "$pid" 5
+	assert_eq 0 "$WAIT_STATUS" "waiter: $(cat "$OUT/waiter")"
+	assert_eq 0 "$(cat "$MNT/sem/$N/value")"
+}
+
+@test "40 blocked readers and waiters tie up no worker; each later gets one message" {
+	mkdir "$MNT/mq/$N" "$MNT/sem/$N"
+	for i in $(seq 1 30); do
+		bg "$OUT/r$i" cat "$MNT/mq/$N/recv"
+		readers+=("$BG_PID")
+	done
+	for i in $(seq 1 10); do
+		bg "$OUT/w$i" bash -c 'echo wait > "$1"' x "$MNT/sem/$N/value"
+	done
+	sleep 0.3
+	start=$EPOCHREALTIME
+	timeout 5 ls "$MNT/mq" >/dev/null
+	timeout 5 cat "$MNT/mq/$N/info" >/dev/null
+	timeout 5 mkdir "$MNT/mq/$N.other"
+	timeout 5 bash -c 'echo x > "$1"' x "$MNT/mq/$N.other/send"
+	assert_eq x "$(timeout 5 cat "$MNT/mq/$N.other/recv")"
+	timeout 5 mkdir "$MNT/shm/$N"
+	took_less_than 3000 "$start"
+	for i in $(seq 1 30); do
+		printf "m$i" >"$MNT/mq/$N/send"
+	done
+	for p in "${readers[@]}"; do
+		wait_pid "$p" 10
+		assert_eq 0 "$WAIT_STATUS"
+	done
+	assert_eq 30 "$(cat "$OUT"/r* | grep -o 'm[0-9]*' | sort -u | wc -l)" "distinct messages received"
+	assert_eq 0 "$(curmsgs "$N")"
+	echo post 10 >"$MNT/sem/$N/value"
+	wait_until -t 5 content_is "$MNT/sem/$N/value" 0
+}
+
+@test "SIGTERM to the daemon with a blocked reader: the daemon exits 0 and the reader returns" {
+	mkdir "$MNT/mq/$N"
+	bg "$OUT/reader" cat "$MNT/mq/$N/recv"
+	rpid=$BG_PID
+	sleep 0.2
+	pid=$IPCFS_PID
+	IPCFS_PID=
+	kill -TERM "$pid"
+	wait_pid "$pid" 10
+	assert_eq 0 "$WAIT_STATUS" "daemon status; log: $(cat "$LOG")"
+	wait_pid "$rpid" 5
+	[ "$WAIT_STATUS" != 0 ] || fail "reader succeeded: $(cat "$OUT/reader")"
+	mountpoint -q "$MNT" && fusermount3 -u -z "$MNT"
+	assert_eq "maxmsg 10 msgsize 1024 curmsgs 0" "$(mq-attr "$N")" "the queue is untouched"
+}
