@@ -1,0 +1,103 @@
+/* ipc-shm.c — POSIX shared memory objects.
+ *
+ * Objects are created, opened and removed with shm_open(3) and shm_unlink(3);
+ * /dev/shm, where glibc keeps them, serves listing and stat.
+ */
+#include "ipc-shm.h"
+#include "ipc-name.h"
+#include "ipc-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int ipc_shm_dir_open(void)
+{
+	int fd = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int ipc_shm_name_check(const char *name)
+{
+	int r = ipc_name_check(name, IPC_NAME_MAX);
+
+	if (r == 0 && g_str_has_prefix(name, IPC_SEM_PREFIX))
+		r = -EINVAL;
+	return r;
+}
+
+int ipc_shm_create(const char *name, int oflag, mode_t mode)
+{
+	int r = ipc_shm_name_check(name);
+
+	if (r < 0)
+		return r;
+	r = shm_open(name, oflag | O_CREAT | O_EXCL, mode);
+	return r < 0 ? -errno : r;
+}
+
+int ipc_shm_open(const char *name, int oflag)
+{
+	int r = ipc_shm_name_check(name);
+
+	if (r < 0)
+		return r;
+	r = shm_open(name, oflag, 0);
+	return r < 0 ? -errno : r;
+}
+
+int ipc_shm_unlink(const char *name)
+{
+	int r = ipc_shm_name_check(name);
+
+	if (r < 0)
+		return r;
+	return shm_unlink(name) < 0 ? -errno : 0;
+}
+
+int ipc_shm_resize(int fd, off_t size)
+{
+	return ftruncate(fd, size) < 0 ? -errno : 0;
+}
+
+off_t ipc_shm_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) < 0 ? -errno : st.st_size;
+}
+
+ssize_t ipc_shm_read(int fd, void *buf, size_t size, off_t off)
+{
+	ssize_t n = pread(fd, buf, size, off);
+
+	return n < 0 ? -errno : n;
+}
+
+ssize_t ipc_shm_write(int fd, const void *buf, size_t size, off_t off)
+{
+	ssize_t n = pwrite(fd, buf, size, off);
+
+	return n < 0 ? -errno : n;
+}
+
+int ipc_shm_stat(int dirfd, const char *name, struct stat *st)
+{
+	if (ipc_shm_name_check(name) < 0)
+		return -ENOENT;
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return S_ISREG(st->st_mode) ? 0 : -ENOENT;
+}
+
+static const char *shm_filter(const char *name)
+{
+	return ipc_shm_name_check(name) == 0 ? name : NULL;
+}
+
+int ipc_shm_list(int dirfd, GPtrArray **names)
+{
+	return ipc_dir_list(dirfd, shm_filter, names);
+}
