@@ -1,0 +1,279 @@
+/* ipc-sem.c — POSIX named semaphores, the glibc way, but safe.
+ *
+ * The file sem.NAME in /dev/shm holds one sem_t, shared by every process that
+ * maps it. We check the file before mapping it and touch the mapping only
+ * under IPC_GUARDED, since anyone may truncate it later.
+ */
+#include "ipc-sem.h"
+#include "ipc-guard.h"
+#include "ipc-name.h"
+#include "ipc-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+struct IpcSem {
+	sem_t *sem; /* MAP_SHARED mapping of sem.NAME */
+};
+
+int ipc_sem_name_check(const char *name)
+{
+	return ipc_name_check(name, IPC_SEM_NAME_MAX);
+}
+
+/* Checks @name and writes "sem.NAME", the file's name, to @path. */
+static int sem_path(const char *name, char path[static IPC_NAME_MAX + 1])
+{
+	int r = ipc_sem_name_check(name);
+
+	if (r < 0)
+		return r;
+	snprintf(path, IPC_NAME_MAX + 1, IPC_SEM_PREFIX "%s", name);
+	return 0;
+}
+
+static int sem_map(int fd, IpcSem **sem)
+{
+	void *p;
+
+	p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*sem = g_new(IpcSem, 1);
+	(*sem)->sem = p;
+	return 0;
+}
+
+/* Returns an unnamed file in @dirfd that holds a new sem_t of @value. */
+static int sem_make_file(int dirfd, mode_t mode, unsigned value)
+{
+	sem_t init;
+	ssize_t n;
+	int fd, r;
+
+	memset(&init, 0, sizeof(init));
+	if (sem_init(&init, 1, value) < 0)
+		return -errno;
+	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, &init, sizeof(init));
+	if (n == sizeof(init))
+		return fd;
+	r = n < 0 ? -errno : -EIO;
+	close(fd);
+	return r;
+}
+
+/* Maps the new semaphore file @fd, then gives it its name: linkat() never
+ * replaces an existing file. An unnamed file vanishes with its last close, so
+ * no error path leaves debris. */
+static int sem_publish(int fd, int dirfd, const char *path, IpcSem **sem)
+{
+	g_autoptr(IpcSem) s = NULL;
+	char proc[32];
+	int r;
+
+	r = sem_map(fd, &s);
+	if (r < 0)
+		return r;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, dirfd, path, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	*sem = g_steal_pointer(&s);
+	return 0;
+}
+
+int ipc_sem_create(int dirfd, const char *name, mode_t mode, unsigned value, IpcSem **sem)
+{
+	char path[IPC_NAME_MAX + 1];
+	int fd, r;
+
+	r = sem_path(name, path);
+	if (r < 0)
+		return r;
+	fd = sem_make_file(dirfd, mode, value);
+	if (fd < 0)
+		return fd;
+	r = sem_publish(fd, dirfd, path, sem);
+	close(fd);
+	return r;
+}
+
+/* A semaphore file is a regular file of exactly one sem_t. */
+static int sem_check_file(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return S_ISREG(st.st_mode) && st.st_size == sizeof(sem_t) ? 0 : -EINVAL;
+}
+
+int ipc_sem_open(int dirfd, const char *name, IpcSem **sem)
+{
+	char path[IPC_NAME_MAX + 1];
+	int fd, r;
+
+	r = sem_path(name, path);
+	if (r < 0)
+		return r;
+	fd = openat(dirfd, path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		/* A symlink or a directory is no semaphore. */
+		return errno == ELOOP || errno == EISDIR ? -EINVAL : -errno;
+	r = sem_check_file(fd);
+	if (r == 0)
+		r = sem_map(fd, sem);
+	close(fd);
+	return r;
+}
+
+void ipc_sem_close(IpcSem *sem)
+{
+	if (!sem)
+		return;
+	munmap(sem->sem, sizeof(sem_t));
+	g_free(sem);
+}
+
+int ipc_sem_unlink(int dirfd, const char *name)
+{
+	char path[IPC_NAME_MAX + 1];
+	int r;
+
+	r = sem_path(name, path);
+	if (r < 0)
+		return r;
+	return unlinkat(dirfd, path, 0) < 0 ? -errno : 0;
+}
+
+/* Applies @op @count times, all or nothing: when it fails, @undo reverts the
+ * times it succeeded. Touches the mapping: call under IPC_GUARDED. */
+static int sem_repeat(sem_t *s, unsigned count, int (*op)(sem_t *), int (*undo)(sem_t *))
+{
+	unsigned done;
+	int r;
+
+	for (done = 0; done < count; done++) {
+		if (op(s) < 0) {
+			r = -errno;
+			while (done-- > 0)
+				undo(s);
+			return r;
+		}
+	}
+	return 0;
+}
+
+int ipc_sem_post(IpcSem *sem, unsigned count)
+{
+	return IPC_GUARDED(sem_repeat(sem->sem, count, sem_post, sem_trywait));
+}
+
+int ipc_sem_trywait(IpcSem *sem, unsigned count)
+{
+	return IPC_GUARDED(sem_repeat(sem->sem, count, sem_trywait, sem_post));
+}
+
+static int sem_wait_until(sem_t *s, const struct timespec *deadline)
+{
+	int r = deadline ? sem_clockwait(s, CLOCK_MONOTONIC, deadline) : sem_wait(s);
+
+	return r < 0 ? -errno : 0;
+}
+
+int ipc_sem_timedwait(IpcSem *sem, int timeout_ms)
+{
+	struct timespec ts;
+	const struct timespec *deadline = ipc_deadline(CLOCK_MONOTONIC, timeout_ms, &ts);
+
+	return IPC_GUARDED(sem_wait_until(sem->sem, deadline));
+}
+
+static int sem_read_value(sem_t *s, int *value)
+{
+	return sem_getvalue(s, value) < 0 ? -errno : 0;
+}
+
+int ipc_sem_getvalue(IpcSem *sem, int *value)
+{
+	return IPC_GUARDED(sem_read_value(sem->sem, value));
+}
+
+int ipc_sem_stat(int dirfd, const char *name, struct stat *st)
+{
+	char path[IPC_NAME_MAX + 1];
+
+	if (sem_path(name, path) < 0)
+		return -ENOENT;
+	if (fstatat(dirfd, path, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return S_ISREG(st->st_mode) ? 0 : -ENOENT;
+}
+
+static const char *sem_filter(const char *name)
+{
+	const char *sem_name;
+
+	if (!g_str_has_prefix(name, IPC_SEM_PREFIX))
+		return NULL;
+	sem_name = name + strlen(IPC_SEM_PREFIX);
+	return ipc_sem_name_check(sem_name) == 0 ? sem_name : NULL;
+}
+
+int ipc_sem_list(int dirfd, GPtrArray **names)
+{
+	return ipc_dir_list(dirfd, sem_filter, names);
+}
+
+/* Matches the command word at the start of @buf; returns its length. */
+static size_t sem_parse_word(const char *buf, size_t len, IpcSemOp *op)
+{
+	static const struct {
+		const char *word;
+		IpcSemOp op;
+	} words[] = {
+		{ "post", IPC_SEM_POST },
+		{ "wait", IPC_SEM_WAIT },
+		{ "trywait", IPC_SEM_TRYWAIT },
+	};
+	const char *end = memchr(buf, ' ', len);
+	size_t wlen = end ? (size_t)(end - buf) : len;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(words); i++) {
+		if (wlen == strlen(words[i].word) && memcmp(buf, words[i].word, wlen) == 0) {
+			*op = words[i].op;
+			return wlen;
+		}
+	}
+	return 0;
+}
+
+int ipc_sem_parse_command(const char *buf, size_t len, IpcSemOp *op, unsigned *count)
+{
+	guint64 n = 1;
+	size_t wlen;
+	IpcSemOp word;
+
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	wlen = sem_parse_word(buf, len, &word);
+	if (wlen == 0)
+		return -EINVAL;
+	if (wlen < len &&
+	    ipc_parse_number(buf + wlen + 1, len - wlen - 1, 10, SEM_VALUE_MAX, &n) < 0)
+		return -EINVAL;
+	if (n == 0)
+		return -EINVAL;
+	*op = word;
+	*count = n;
+	return 0;
+}
