@@ -1,0 +1,171 @@
+/* file.c — open files: routes open/read/write/poll/release to the IpcfsFile
+ * of the node, and serves text files (info, value, limits) as sysfs does: a
+ * read at offset 0 takes a fresh snapshot, later offsets read that snapshot.
+ *
+ * Every file is direct_io: reads and writes reach the daemon one by one, so
+ * message boundaries hold and nothing is served from a stale page cache.
+ */
+#define G_LOG_DOMAIN "ipcfs"
+
+#include "creds.h"
+#include "tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+void ipcfs_reply_err(fuse_req_t req, int err)
+{
+	if (err < 0)
+		g_debug("reply: %s", g_strerror(-err));
+	fuse_reply_err(req, -err);
+}
+
+void ipcfs_reply_slice(fuse_req_t req, const char *buf, size_t len, size_t size, off_t off)
+{
+	if ((size_t)off >= len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, buf + off, MIN(size, len - off));
+}
+
+static IpcfsHandle *handle_of(struct fuse_file_info *fi)
+{
+	return (IpcfsHandle *)(uintptr_t)fi->fh;
+}
+
+static void handle_free(IpcfsHandle *h)
+{
+	if (h->file->release)
+		h->file->release(h);
+	if (h->text)
+		g_string_free(h->text, TRUE);
+	g_free(h->msg_buf);
+	g_free(h->name);
+	g_mutex_clear(&h->lock);
+	g_free(h);
+}
+
+static int check_access(const IpcfsFile *file, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	bool readable = file->read || file->snapshot;
+
+	if ((acc == O_RDONLY || acc == O_RDWR) && !readable)
+		return -EACCES;
+	if ((acc == O_WRONLY || acc == O_RDWR) && !file->write)
+		return -EACCES;
+	return 0;
+}
+
+static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	IpcfsNode *node = ipcfs_node_get(ino);
+	IpcfsHandle *h;
+	int r;
+
+	if (!node || node->type != NODE_FILE) {
+		ipcfs_reply_err(req, node ? -EISDIR : -ESTALE);
+		return;
+	}
+	r = check_access(node->file, fi->flags);
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	h = g_new0(IpcfsHandle, 1);
+	h->file = node->file;
+	h->name = g_strdup(node->name);
+	h->fd = -1;
+	g_mutex_init(&h->lock);
+	r = ipcfs_creds_enter(req);
+	if (r == 0) {
+		if (node->file->open)
+			r = node->file->open(h, fi->flags);
+		ipcfs_creds_leave();
+	}
+	if (r < 0) {
+		handle_free(h);
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	fi->nonseekable = node->file->stream;
+	if (fuse_reply_open(req, fi) < 0)
+		handle_free(h);
+}
+
+static void read_text(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off)
+{
+	int r = 0;
+
+	g_mutex_lock(&h->lock);
+	if (off == 0 || !h->text) {
+		if (!h->text)
+			h->text = g_string_new(NULL);
+		g_string_truncate(h->text, 0);
+		r = h->file->snapshot(h, req);
+	}
+	if (r < 0)
+		ipcfs_reply_err(req, r);
+	else
+		ipcfs_reply_slice(req, h->text->str, h->text->len, size, off);
+	g_mutex_unlock(&h->lock);
+}
+
+static void ipcfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	IpcfsHandle *h = handle_of(fi);
+
+	if (h->file->snapshot)
+		read_text(req, h, size, off);
+	else if (h->file->read)
+		h->file->read(req, h, size, off, fi->flags);
+	else
+		ipcfs_reply_err(req, -EBADF);
+}
+
+static void ipcfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	IpcfsHandle *h = handle_of(fi);
+
+	if (h->file->write)
+		h->file->write(req, h, buf, size, off, fi->flags);
+	else
+		ipcfs_reply_err(req, -EBADF);
+}
+
+static void ipcfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		       struct fuse_pollhandle *ph)
+{
+	IpcfsHandle *h = handle_of(fi);
+
+	if (h->file->poll) {
+		h->file->poll(req, h, ph);
+		return;
+	}
+	/* Never ENOSYS: the kernel would stop asking for the whole mount. */
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+}
+
+static void ipcfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	handle_free(handle_of(fi));
+	ipcfs_reply_err(req, 0);
+}
+
+void ipcfs_file_ops(struct fuse_lowlevel_ops *ops)
+{
+	ops->open = ipcfs_open;
+	ops->read = ipcfs_read;
+	ops->write = ipcfs_write;
+	ops->poll = ipcfs_poll;
+	ops->release = ipcfs_release;
+}

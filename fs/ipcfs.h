@@ -1,0 +1,120 @@
+/* ipcfs.h — what the daemon's modules share.
+ *
+ * The tree is made of nodes (node.c). Each IPC kind (mq.c, shm.c, sem.c)
+ * describes itself with an IpcfsKind: how to list, stat, create and remove
+ * its objects, and the fixed set of files inside an object's directory, each
+ * an IpcfsFile with its own open/read/write handlers. tree.c answers the
+ * directory requests generically; file.c routes file requests to the
+ * IpcfsFile of the node.
+ *
+ * Every file handler replies exactly once, either before it returns or later
+ * from another thread (a parked request, see mq-park.c and sem.c).
+ */
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "ipc-mq.h"
+#include "ipc-sem.h"
+
+#define IPCFS_INO_LIMITS    2
+#define IPCFS_INO_MQ        3
+#define IPCFS_INO_SHM       4
+#define IPCFS_INO_SEM       5
+#define IPCFS_INO_MQ_CREATE 6
+
+typedef struct IpcfsKind IpcfsKind;
+typedef struct IpcfsFile IpcfsFile;
+typedef struct IpcfsHandle IpcfsHandle;
+
+/* Settings and kernel handles fixed at start-up; read-only afterwards. */
+typedef struct {
+	long mq_maxmsg;  /* attributes mkdir mq/NAME uses; 0: the kernel's default */
+	long mq_msgsize;
+	int mq_dirfd;    /* mqueue filesystem root, or -1 if none could be had */
+	int shm_dirfd;   /* /dev/shm */
+	bool as_root;    /* the daemon runs as root: act with each caller's credentials */
+} IpcfsConfig;
+
+extern IpcfsConfig ipcfs_config;
+
+/* An open file. Allocated by file.c, which calls the file's open and release
+ * handlers; the fields below @lock belong to the kind's handlers. */
+struct IpcfsHandle {
+	const IpcfsFile *file;
+	char *name;       /* object name */
+	int fd;           /* queue descriptor or shm fd, -1 if none */
+	IpcSem *sem;      /* open semaphore (value files) */
+	GString *text;    /* snapshot of a text file, taken at offset 0 */
+
+	GMutex lock;      /* protects text and the message state below */
+	char *msg_buf;    /* receive buffer: a little headroom, then msgsize bytes */
+	bool received;    /* a message was taken for this open file */
+	bool frame_prio;  /* recv-prio: the message is handed out as "PRIO BYTES" */
+	size_t msg_start; /* first byte of the message (or of its frame) */
+	size_t msg_pos;   /* next byte to hand out */
+	size_t msg_end;   /* end of the message in msg_buf */
+	unsigned msg_prio;
+	long msgsize;     /* the queue's msgsize */
+	ino_t queue_id;   /* the queue's kernel inode: tells queues apart across re-creation */
+	struct fuse_pollhandle *ph; /* newest poll handle; protected by mq-park's lock */
+	unsigned poll_events;       /* events ph waits for; protected by mq-park's lock */
+};
+
+struct IpcfsFile {
+	const char *name;
+	mode_t perm_mask; /* shown mode = object's mode & perm_mask */
+	bool stream;      /* a message file: not seekable */
+	/* Opens: sets up h (fd, sem...) with the caller's credentials in force.
+	 * Returns 0 or -errno. NULL: nothing to open. */
+	int (*open)(IpcfsHandle *h, int flags);
+	/* Renders a text file into h->text (read-only text files). */
+	int (*snapshot)(IpcfsHandle *h, fuse_req_t req);
+	/* Replies to a read or write, now or later. NULL: EBADF. */
+	void (*read)(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags);
+	void (*write)(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+		      int flags);
+	/* Resizes (setattr size, O_TRUNC); NULL: ignored, as for message files
+	 * that the shell opens with O_TRUNC. @h may be NULL (truncate(2)). */
+	int (*truncate)(IpcfsHandle *h, const char *name, off_t size);
+	/* Answers poll(2); NULL: always ready. */
+	void (*poll)(fuse_req_t req, IpcfsHandle *h, struct fuse_pollhandle *ph);
+	/* Frees what open set up. */
+	void (*release)(IpcfsHandle *h);
+	/* st_size for stat; NULL: 0. */
+	off_t (*size)(const struct stat *object);
+};
+
+struct IpcfsKind {
+	const char *dirname; /* "mq" */
+	fuse_ino_t ino;
+	const IpcfsFile *const *files; /* NULL-terminated */
+	int (*name_check)(const char *name);
+	int (*list)(GPtrArray **names);
+	int (*stat)(const char *name, struct stat *st);
+	int (*create)(const char *name, mode_t mode);
+	int (*remove)(const char *name);
+	/* Where the object lives as a file, for chmod/chown/utimens. */
+	int (*backing)(const char *name, int *dirfd, char **file);
+};
+
+extern const IpcfsKind ipcfs_mq_kind;
+extern const IpcfsKind ipcfs_shm_kind;
+extern const IpcfsKind ipcfs_sem_kind;
+
+/* The semaphore waiter pool (sem.c). Shutdown ends every wait with EINTR. */
+void ipcfs_sem_init(void);
+void ipcfs_sem_shutdown(void);
+
+/* Replies err (0 or a negative errno) and logs failures at debug level. */
+void ipcfs_reply_err(fuse_req_t req, int err);
+/* Replies with bytes [off, off+size) of a buffer of len bytes. */
+void ipcfs_reply_slice(fuse_req_t req, const char *buf, size_t len, size_t size, off_t off);
+
+/* The limits file at the root (tree.c). */
+extern const IpcfsFile ipcfs_limits_file;
+/* mq/.create (mq.c). */
+extern const IpcfsFile ipcfs_mq_create_file;

@@ -1,0 +1,196 @@
+/* main.c — the ipcfs daemon: options, session, mount, loop, clean exit.
+ *
+ * Reads top to bottom: parse the command line, open the kernel's IPC
+ * directories, create the FUSE session, install signal handlers, mount,
+ * daemonize, start the event thread and the waiter pool, run the
+ * multithreaded loop, then answer whatever still waits and unmount.
+ */
+#define G_LOG_DOMAIN "ipcfs"
+
+#include "ipc-shm.h"
+#include "mq.h"
+#include "node.h"
+#include "tree.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+IpcfsConfig ipcfs_config = {.mq_dirfd = -1, .shm_dirfd = -1};
+
+struct ipcfs_options {
+	unsigned long maxmsg;
+	unsigned long msgsize;
+};
+
+static const struct fuse_opt ipcfs_opt_spec[] = {
+	{"maxmsg=%lu", offsetof(struct ipcfs_options, maxmsg), 0},
+	{"msgsize=%lu", offsetof(struct ipcfs_options, msgsize), 0},
+	FUSE_OPT_END,
+};
+
+static void print_usage(const char *prog)
+{
+	printf("usage: %s [options] MOUNTPOINT\n\n"
+	       "Presents the kernel's POSIX message queues (mq/), shared memory\n"
+	       "objects (shm/) and named semaphores (sem/) as files.\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
+	       "ipcfs options:\n"
+	       "    -o maxmsg=N            capacity of queues made by mkdir\n"
+	       "                           (default: the kernel's msg_default)\n"
+	       "    -o msgsize=N           largest message of queues made by mkdir\n"
+	       "                           (default: the kernel's msgsize_default)\n"
+	       "    -o allow_other         let other users in (mounted as root, every\n"
+	       "                           request runs with its caller's credentials)\n\n",
+	       prog);
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static void ipcfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* Big messages and shm blocks in one request (libfuse 3.14 caps
+	 * requests at 256 pages). */
+	conn->max_write = 1 << 20;
+	/* One read(2) of a message file must stay one request, in order. */
+	conn->want &= ~FUSE_CAP_ASYNC_DIO;
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+}
+
+static const struct fuse_lowlevel_ops *ipcfs_ops(void)
+{
+	static struct fuse_lowlevel_ops ops = {.init = ipcfs_init};
+
+	ipcfs_tree_ops(&ops);
+	ipcfs_file_ops(&ops);
+	return &ops;
+}
+
+/* Many blocked readers each hold a queue descriptor: allow as many as we may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int open_ipc_dirs(void)
+{
+	ipcfs_config.shm_dirfd = ipc_shm_dir_open();
+	if (ipcfs_config.shm_dirfd < 0) {
+		g_printerr("ipcfs: cannot open /dev/shm: %s\n",
+			   g_strerror(-ipcfs_config.shm_dirfd));
+		return -1;
+	}
+	ipcfs_config.mq_dirfd = ipc_mq_dir_open();
+	if (ipcfs_config.mq_dirfd < 0)
+		g_warning("mq/ cannot list queues: /dev/mqueue is not mounted and a private "
+			  "mqueue mount needs root (%s); mount it with: "
+			  "mount -t mqueue none /dev/mqueue",
+			  g_strerror(-ipcfs_config.mq_dirfd));
+	return 0;
+}
+
+/* Threads of ours must never take the signals meant to end the session. */
+static void start_services(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ipcfs_mq_park_init();
+	ipcfs_sem_init();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static int run(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
+{
+	struct fuse_loop_config *cfg;
+	int r;
+
+	start_services();
+	if (opts->singlethread) {
+		r = fuse_session_loop(se);
+	} else {
+		cfg = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(cfg, opts->clone_fd);
+		fuse_loop_cfg_set_max_threads(cfg, opts->max_threads);
+		r = fuse_session_loop_mt(se, cfg);
+		fuse_loop_cfg_destroy(cfg);
+	}
+	ipcfs_mq_park_shutdown();
+	ipcfs_sem_shutdown();
+	return r;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct ipcfs_options opts = {0};
+	struct fuse_cmdline_opts cmd = {0};
+	struct fuse_session *se;
+	int ret = 1;
+
+	if (fuse_opt_parse(&args, &opts, ipcfs_opt_spec, NULL) < 0 ||
+	    fuse_parse_cmdline(&args, &cmd) < 0)
+		goto out_args;
+	if (cmd.show_help) {
+		print_usage(argv[0]);
+		ret = 0;
+		goto out_args;
+	}
+	if (cmd.show_version) {
+		printf("ipcfs %s\nFUSE library %s\n", IPCFS_VERSION, fuse_pkgversion());
+		ret = 0;
+		goto out_args;
+	}
+	if (!cmd.mountpoint) {
+		g_printerr("usage: %s [options] MOUNTPOINT (try --help)\n", argv[0]);
+		goto out_args;
+	}
+	if (cmd.debug)
+		g_log_set_debug_enabled(TRUE);
+	ipcfs_config.mq_maxmsg = opts.maxmsg;
+	ipcfs_config.mq_msgsize = opts.msgsize;
+	ipcfs_config.as_root = geteuid() == 0;
+	/* Modes arrive already masked by the caller's umask. */
+	umask(0);
+	raise_fd_limit();
+	if (open_ipc_dirs() < 0)
+		goto out_args;
+	ipcfs_nodes_init();
+	ipcfs_tree_init();
+
+	se = fuse_session_new(&args, ipcfs_ops(), sizeof(struct fuse_lowlevel_ops), NULL);
+	if (!se)
+		goto out_nodes;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_session;
+	if (fuse_session_mount(se, cmd.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(cmd.foreground) != 0)
+		goto out_unmount;
+	ret = run(se, &cmd) < 0 ? 1 : 0;
+
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_nodes:
+	ipcfs_nodes_free();
+out_args:
+	free(cmd.mountpoint);
+	fuse_opt_free_args(&args);
+	return ret;
+}

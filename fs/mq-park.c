@@ -1,0 +1,460 @@
+/* mq-park.c — reads and writes that must wait, answered later.
+ *
+ * A worker never waits in the kernel. A read of an empty queue (or a write
+ * to a full one) becomes a Parked request: it is filed under its queue's
+ * Watch, in arrival order, and in the `parked` table by fuse_req_t, and the
+ * worker goes back to the loop. One event thread polls one descriptor per
+ * watched queue (a queue descriptor is pollable: EPOLLIN when a message
+ * waits, EPOLLOUT when there is room) and answers the oldest requests first.
+ *
+ * Ownership and locking, once:
+ * - park_lock guards `parked`, `watches` and everything in them, and each
+ *   handle's ph/poll_events. A Parked is owned by whoever unlinks it from the
+ *   table under park_lock: the event thread (it answers), the interrupt
+ *   callback (EINTR) or shutdown (EINTR). Exactly one of them replies.
+ * - A message is taken from the kernel only under park_lock, for the oldest
+ *   reader still parked; so an interrupt either finds the reader parked and
+ *   nothing taken, or finds it gone. The interrupt callback is unregistered
+ *   (outside park_lock: libfuse calls the callback with the request's lock
+ *   held, and the callback takes park_lock) before the reply; if the request
+ *   was interrupted by then, the message goes back into the queue.
+ * - Kernel notifications (poll) are sent after park_lock is dropped.
+ */
+#define G_LOG_DOMAIN "ipcfs"
+
+#include "mq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+typedef struct Watch Watch;
+
+typedef struct {
+	fuse_req_t req;
+	IpcfsHandle *h;
+	Watch *watch;
+	GList link;      /* in watch->readers or watch->writers */
+	bool is_write;
+	size_t size;     /* read: bytes asked for */
+	char *msg;       /* write: the message */
+	size_t len;
+	unsigned prio;
+	size_t count;    /* write: bytes to report written */
+} Parked;
+
+struct Watch {
+	ino_t queue_id;  /* also the epoll key: 0 is the wake-up eventfd */
+	int fd;          /* a dup of the first parked handle's descriptor */
+	GQueue readers;  /* Parked, oldest first */
+	GQueue writers;
+	GList *pollers;  /* IpcfsHandle with a poll handle */
+	guint32 events;  /* epoll interest now */
+};
+
+static GMutex park_lock;
+static GHashTable *parked;  /* fuse_req_t -> Parked */
+static GHashTable *watches; /* queue_id -> Watch */
+static int epfd = -1;
+static int wake_fd = -1;    /* eventfd: ends the event thread */
+static bool stopping;
+static GThread *event_thread;
+
+static Watch *watch_by_id(guint64 queue_id)
+{
+	return g_hash_table_lookup(watches, &queue_id);
+}
+
+static guint32 wanted_events(Watch *w)
+{
+	guint32 ev = 0;
+
+	if (!g_queue_is_empty(&w->readers))
+		ev |= EPOLLIN;
+	if (!g_queue_is_empty(&w->writers))
+		ev |= EPOLLOUT;
+	for (GList *l = w->pollers; l; l = l->next)
+		ev |= ((IpcfsHandle *)l->data)->poll_events & (EPOLLIN | EPOLLOUT);
+	return ev;
+}
+
+/* Brings the epoll interest up to date; frees a watch nobody needs. */
+static void watch_update(Watch *w)
+{
+	guint32 ev = wanted_events(w);
+	struct epoll_event e = {.events = ev, .data.u64 = w->queue_id};
+
+	if (ev == 0) {
+		if (w->events)
+			epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+		close(w->fd);
+		g_hash_table_remove(watches, &w->queue_id);
+		return;
+	}
+	if (ev == w->events)
+		return;
+	epoll_ctl(epfd, w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, w->fd, &e);
+	w->events = ev;
+}
+
+/* Returns @h's queue's watch, made if needed; NULL (errno set) if no
+ * descriptor is left for it. */
+static Watch *watch_get(IpcfsHandle *h)
+{
+	Watch *w = watch_by_id(h->queue_id);
+	int fd;
+
+	if (w)
+		return w;
+	fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	w = g_new0(Watch, 1);
+	w->queue_id = h->queue_id;
+	w->fd = fd;
+	g_queue_init(&w->readers);
+	g_queue_init(&w->writers);
+	g_hash_table_insert(watches, &w->queue_id, w);
+	return w;
+}
+
+static void parked_free(Parked *p)
+{
+	g_free(p->msg);
+	g_free(p);
+}
+
+/* Removes @p from the table and its watch; the caller now owns it. */
+static void parked_unlink(Parked *p)
+{
+	g_hash_table_remove(parked, p->req);
+	g_queue_unlink(p->is_write ? &p->watch->writers : &p->watch->readers, &p->link);
+	watch_update(p->watch);
+}
+
+static void on_interrupt(fuse_req_t req, void *data)
+{
+	Parked *p;
+
+	g_mutex_lock(&park_lock);
+	p = g_hash_table_lookup(parked, req);
+	if (p)
+		parked_unlink(p);
+	g_mutex_unlock(&park_lock);
+	if (p) {
+		g_debug("queue %s: parked %s interrupted", p->h->name, p->is_write ? "write" : "read");
+		fuse_reply_err(req, EINTR);
+		parked_free(p);
+	}
+}
+
+/* Files @p to wait. The callback is registered first: if the interrupt
+ * came already, it ran and found nothing, and fuse_req_interrupted says so. */
+static void park(Parked *p)
+{
+	int err = EINTR;
+
+	fuse_req_interrupt_func(p->req, on_interrupt, NULL);
+	g_mutex_lock(&park_lock);
+	if (!stopping && !fuse_req_interrupted(p->req)) {
+		p->watch = watch_get(p->h);
+		err = p->watch ? 0 : errno;
+	}
+	if (err) {
+		g_mutex_unlock(&park_lock);
+		fuse_req_interrupt_func(p->req, NULL, NULL);
+		fuse_reply_err(p->req, err);
+		parked_free(p);
+		return;
+	}
+	p->link.data = p;
+	g_queue_push_tail_link(p->is_write ? &p->watch->writers : &p->watch->readers, &p->link);
+	g_hash_table_insert(parked, p->req, p);
+	watch_update(p->watch);
+	g_mutex_unlock(&park_lock);
+}
+
+/* Answers a read whose message @h holds (or the error @r). */
+static void finish_read(Parked *p, int r)
+{
+	fuse_req_interrupt_func(p->req, NULL, NULL);
+	if (r == 0 && fuse_req_interrupted(p->req)) {
+		g_mutex_lock(&p->h->lock);
+		if (p->h->msg_pos == p->h->msg_start)
+			ipcfs_mq_put_back(p->h);
+		g_mutex_unlock(&p->h->lock);
+		r = -EINTR;
+	}
+	if (r < 0)
+		ipcfs_reply_err(p->req, r);
+	else
+		ipcfs_mq_reply_message(p->req, p->h, p->size);
+	parked_free(p);
+}
+
+static void finish_write(Parked *p, int r)
+{
+	fuse_req_interrupt_func(p->req, NULL, NULL);
+	if (r < 0)
+		ipcfs_reply_err(p->req, r);
+	else
+		fuse_reply_write(p->req, p->count);
+	parked_free(p);
+}
+
+/* Serves the oldest parked request of one direction while the kernel lets
+ * it proceed. Returns false when nothing more can be done now. */
+static bool serve_one(guint64 id, bool writers)
+{
+	Parked *p;
+	Watch *w;
+	int r;
+
+	g_mutex_lock(&park_lock);
+	w = watch_by_id(id);
+	p = w ? g_queue_peek_head(writers ? &w->writers : &w->readers) : NULL;
+	if (!p) {
+		g_mutex_unlock(&park_lock);
+		return false;
+	}
+	if (writers)
+		r = ipc_mq_send(p->h->fd, p->msg, p->len, p->prio, 0);
+	else
+		r = p->h->received ? 0 : ipcfs_mq_take(p->h);
+	if (r == -EAGAIN) {
+		g_mutex_unlock(&park_lock);
+		return false;
+	}
+	parked_unlink(p);
+	g_mutex_unlock(&park_lock);
+	if (writers)
+		finish_write(p, r);
+	else
+		finish_read(p, r);
+	return true;
+}
+
+static void notify_pollers(guint64 id, guint32 revents)
+{
+	GPtrArray *ready = g_ptr_array_new();
+	Watch *w;
+
+	g_mutex_lock(&park_lock);
+	w = watch_by_id(id);
+	for (GList *l = w ? w->pollers : NULL, *next; l; l = next) {
+		IpcfsHandle *h = l->data;
+
+		next = l->next;
+		if (!(h->poll_events & revents))
+			continue;
+		/* The kernel polls again and hands us a new handle if it still waits. */
+		g_ptr_array_add(ready, h->ph);
+		h->ph = NULL;
+		w->pollers = g_list_delete_link(w->pollers, l);
+	}
+	if (w)
+		watch_update(w);
+	g_mutex_unlock(&park_lock);
+	for (guint i = 0; i < ready->len; i++) {
+		fuse_lowlevel_notify_poll(ready->pdata[i]);
+		fuse_pollhandle_destroy(ready->pdata[i]);
+	}
+	g_ptr_array_free(ready, TRUE);
+}
+
+static gpointer event_loop(gpointer data)
+{
+	struct epoll_event evs[64];
+
+	for (;;) {
+		int n = epoll_wait(epfd, evs, G_N_ELEMENTS(evs), -1);
+
+		for (int i = 0; i < n; i++) {
+			guint64 id = evs[i].data.u64;
+
+			if (id == 0)
+				return NULL;
+			if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+				while (serve_one(id, false))
+					;
+			if (evs[i].events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+				while (serve_one(id, true))
+					;
+			notify_pollers(id, evs[i].events);
+		}
+	}
+}
+
+void ipcfs_mq_park_init(void)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.u64 = 0};
+
+	parked = g_hash_table_new(g_direct_hash, g_direct_equal);
+	watches = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (epfd < 0 || wake_fd < 0)
+		g_error("epoll: %s", g_strerror(errno));
+	epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &e);
+	event_thread = g_thread_new("mq-events", event_loop, NULL);
+}
+
+/* Answers every parked request EINTR (nothing was taken for them) and stops
+ * the event thread. */
+void ipcfs_mq_park_shutdown(void)
+{
+	GList *all;
+
+	g_mutex_lock(&park_lock);
+	stopping = true;
+	all = g_hash_table_get_values(parked);
+	for (GList *l = all; l; l = l->next)
+		parked_unlink(l->data);
+	g_mutex_unlock(&park_lock);
+	for (GList *l = all; l; l = l->next) {
+		Parked *p = l->data;
+
+		fuse_req_interrupt_func(p->req, NULL, NULL);
+		fuse_reply_err(p->req, EINTR);
+		parked_free(p);
+	}
+	g_list_free(all);
+	eventfd_write(wake_fd, 1);
+	g_thread_join(event_thread);
+	close(wake_fd);
+	close(epfd);
+	g_hash_table_unref(parked);
+	g_hash_table_unref(watches);
+}
+
+void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
+{
+	Parked *p;
+	Watch *w;
+	int r = -EAGAIN;
+
+	if (fuse_req_interrupted(req)) {
+		ipcfs_reply_err(req, -EINTR);
+		return;
+	}
+	/* Take a message now only if no earlier reader waits for this queue. */
+	g_mutex_lock(&park_lock);
+	w = watch_by_id(h->queue_id);
+	if (h->received)
+		r = 0;
+	else if (!w || g_queue_is_empty(&w->readers))
+		r = ipcfs_mq_take(h);
+	g_mutex_unlock(&park_lock);
+	if (r == 0) {
+		ipcfs_mq_reply_message(req, h, size);
+		return;
+	}
+	if (r != -EAGAIN || nonblock) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	p = g_new0(Parked, 1);
+	p->req = req;
+	p->h = h;
+	p->size = size;
+	park(p);
+}
+
+void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *msg, size_t len, unsigned prio,
+		    size_t count, bool nonblock)
+{
+	Parked *p;
+	Watch *w;
+	int r = -EAGAIN;
+
+	if (len > (size_t)h->msgsize) {
+		ipcfs_reply_err(req, -EMSGSIZE);
+		return;
+	}
+	/* Send now only if no earlier writer waits for room in this queue. */
+	g_mutex_lock(&park_lock);
+	w = watch_by_id(h->queue_id);
+	if (!w || g_queue_is_empty(&w->writers))
+		r = ipc_mq_send(h->fd, msg, len, prio, 0);
+	g_mutex_unlock(&park_lock);
+	if (r == 0) {
+		fuse_reply_write(req, count);
+		return;
+	}
+	if (r != -EAGAIN || nonblock) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	p = g_new0(Parked, 1);
+	p->req = req;
+	p->h = h;
+	p->is_write = true;
+	p->msg = g_memdup2(msg, len);
+	p->len = len;
+	p->prio = prio;
+	p->count = count;
+	park(p);
+}
+
+/* Keeps @ph (the newest only) until @h's event shows up; if it is there
+ * already, the kernel does not wait and @ph is not needed. */
+static void poll_register(IpcfsHandle *h, struct fuse_pollhandle *ph, unsigned revents)
+{
+	unsigned want = h->file->read ? POLLIN : POLLOUT;
+	Watch *w;
+
+	g_mutex_lock(&park_lock);
+	w = (revents & want) ? NULL : watch_get(h);
+	if (!w) {
+		g_mutex_unlock(&park_lock);
+		fuse_pollhandle_destroy(ph);
+		return;
+	}
+	if (h->ph)
+		fuse_pollhandle_destroy(h->ph);
+	else
+		w->pollers = g_list_prepend(w->pollers, h);
+	h->ph = ph;
+	h->poll_events = want == POLLIN ? EPOLLIN : EPOLLOUT;
+	watch_update(w);
+	g_mutex_unlock(&park_lock);
+}
+
+void ipcfs_mq_poll(fuse_req_t req, IpcfsHandle *h, struct fuse_pollhandle *ph)
+{
+	IpcMqInfo info;
+	unsigned revents = 0;
+	int r = ipc_mq_getattr(h->fd, &info);
+
+	if (r < 0) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	if (info.curmsgs > 0)
+		revents |= POLLIN | POLLRDNORM;
+	if (info.curmsgs < info.maxmsg)
+		revents |= POLLOUT | POLLWRNORM;
+	if (ph)
+		poll_register(h, ph, revents);
+	fuse_reply_poll(req, revents);
+}
+
+void ipcfs_mq_forget_poll(IpcfsHandle *h)
+{
+	Watch *w;
+
+	g_mutex_lock(&park_lock);
+	if (h->ph) {
+		w = watch_by_id(h->queue_id);
+		w->pollers = g_list_remove(w->pollers, h);
+		fuse_pollhandle_destroy(h->ph);
+		h->ph = NULL;
+		watch_update(w);
+	}
+	g_mutex_unlock(&park_lock);
+}

@@ -1,0 +1,355 @@
+/* mq.c — POSIX message queues as mq/NAME/{send,send-prio,recv,recv-prio,info},
+ * mq/.create for queues with their own attributes, and the limits file.
+ *
+ * Every open file holds its own queue descriptor, opened with the caller's
+ * credentials and O_NONBLOCK: the daemon itself never waits in the kernel.
+ * Waiting is mq-park.c's business.
+ */
+#define G_LOG_DOMAIN "ipcfs"
+
+#include "creds.h"
+#include "ipc-name.h"
+#include "mq.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Room before the message in a receive buffer, for recv-prio's "PRIO ". */
+#define MSG_HEADROOM 16
+
+static int mq_name_check(const char *name)
+{
+	return ipc_name_check(name, IPC_NAME_MAX);
+}
+
+static int mq_list(GPtrArray **names)
+{
+	if (ipcfs_config.mq_dirfd < 0) {
+		*names = g_ptr_array_new_with_free_func(g_free);
+		return 0;
+	}
+	return ipc_mq_list(ipcfs_config.mq_dirfd, names);
+}
+
+static int mq_stat(const char *name, struct stat *st)
+{
+	return ipc_mq_stat(ipcfs_config.mq_dirfd, name, st);
+}
+
+/* Queue attributes for a creation: the ones asked for, else the mount's,
+ * else (both 0) the kernel's defaults. One alone takes its partner's default. */
+static void resolve_attrs(long *maxmsg, long *msgsize)
+{
+	IpcMqLimits limits;
+
+	if (!*maxmsg && !*msgsize) {
+		*maxmsg = ipcfs_config.mq_maxmsg;
+		*msgsize = ipcfs_config.mq_msgsize;
+	}
+	if ((*maxmsg && *msgsize) || (!*maxmsg && !*msgsize) || ipc_mq_limits(&limits) < 0)
+		return;
+	if (!*maxmsg)
+		*maxmsg = limits.msg_default;
+	if (!*msgsize)
+		*msgsize = limits.msgsize_default;
+}
+
+static int create_queue(const char *name, mode_t mode, long maxmsg, long msgsize)
+{
+	int mqd;
+
+	resolve_attrs(&maxmsg, &msgsize);
+	mqd = ipc_mq_create(name, O_RDONLY, mode, maxmsg, msgsize);
+	if (mqd == -EMFILE)
+		g_debug("mq_open %s: RLIMIT_MSGQUEUE (or the descriptor limit) is exhausted", name);
+	else if (mqd == -ENOSPC)
+		g_debug("mq_open %s: queues_max is reached", name);
+	else if (mqd == -EINVAL)
+		g_debug("mq_open %s: maxmsg %ld or msgsize %ld is above msg_max/msgsize_max", name,
+			maxmsg, msgsize);
+	ipc_mq_close(mqd);
+	return mqd < 0 ? mqd : 0;
+}
+
+static int mq_create(const char *name, mode_t mode)
+{
+	return create_queue(name, mode, 0, 0);
+}
+
+static int mq_backing(const char *name, int *dirfd, char **file)
+{
+	if (ipcfs_config.mq_dirfd < 0)
+		return -EOPNOTSUPP;
+	*dirfd = ipcfs_config.mq_dirfd;
+	*file = g_strdup(name);
+	return 0;
+}
+
+static int open_queue(IpcfsHandle *h, int oflag)
+{
+	IpcMqInfo info;
+	struct stat st;
+	int r;
+
+	h->fd = ipc_mq_open(h->name, oflag | O_NONBLOCK);
+	if (h->fd < 0)
+		return h->fd;
+	r = ipc_mq_getattr(h->fd, &info);
+	if (r == 0 && fstat(h->fd, &st) < 0)
+		r = -errno;
+	h->msgsize = info.msgsize;
+	h->queue_id = st.st_ino;
+	return r;
+}
+
+static int send_open(IpcfsHandle *h, int flags)
+{
+	return open_queue(h, O_WRONLY);
+}
+
+static int recv_open(IpcfsHandle *h, int flags)
+{
+	return open_queue(h, O_RDONLY);
+}
+
+static int recv_prio_open(IpcfsHandle *h, int flags)
+{
+	h->frame_prio = true;
+	return open_queue(h, O_RDONLY);
+}
+
+static void queue_release(IpcfsHandle *h)
+{
+	ipcfs_mq_forget_poll(h);
+	ipc_mq_close(h->fd);
+}
+
+static void send_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+		       int flags)
+{
+	ipcfs_mq_write(req, h, buf, size, 0, size, flags & O_NONBLOCK);
+}
+
+static void send_prio_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size,
+			    off_t off, int flags)
+{
+	unsigned prio;
+	size_t body;
+
+	if (ipc_mq_parse_frame(buf, size, &prio, &body) < 0) {
+		ipcfs_reply_err(req, -EINVAL);
+		return;
+	}
+	ipcfs_mq_write(req, h, buf + body, size - body, prio, size, flags & O_NONBLOCK);
+}
+
+static void recv_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
+{
+	ipcfs_mq_read(req, h, size, flags & O_NONBLOCK);
+}
+
+int ipcfs_mq_take(IpcfsHandle *h)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
+	ssize_t len;
+	int head;
+
+	if (!h->msg_buf)
+		h->msg_buf = g_malloc(MSG_HEADROOM + h->msgsize);
+	len = ipc_mq_receive(h->fd, h->msg_buf + MSG_HEADROOM, h->msgsize, &h->msg_prio, 0);
+	if (len < 0)
+		return len;
+	h->received = true;
+	h->msg_start = MSG_HEADROOM;
+	h->msg_end = MSG_HEADROOM + len;
+	if (h->frame_prio) {
+		char prefix[MSG_HEADROOM];
+
+		head = snprintf(prefix, sizeof(prefix), "%u ", h->msg_prio);
+		h->msg_start -= head;
+		memcpy(h->msg_buf + h->msg_start, prefix, head);
+	}
+	h->msg_pos = h->msg_start;
+	return 0;
+}
+
+void ipcfs_mq_put_back(IpcfsHandle *h)
+{
+	/* The descriptor may be read-only: reopen the same queue for writing
+	 * through /proc, which works even if the queue was unlinked meanwhile. */
+	g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", h->fd);
+	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	int r = fd < 0 ? -errno
+		       : ipc_mq_send(fd, h->msg_buf + MSG_HEADROOM, h->msg_end - MSG_HEADROOM,
+				     h->msg_prio, 0);
+
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		g_warning("queue %s: a message could not be put back: %s", h->name,
+			  g_strerror(-r));
+	h->received = false;
+}
+
+void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
+{
+	size_t n;
+
+	g_mutex_lock(&h->lock);
+	n = MIN(size, h->msg_end - h->msg_pos);
+	if (fuse_reply_buf(req, h->msg_buf + h->msg_pos, n) < 0 && h->msg_pos == h->msg_start)
+		ipcfs_mq_put_back(h);
+	else
+		h->msg_pos += n;
+	g_mutex_unlock(&h->lock);
+}
+
+static int info_open(IpcfsHandle *h, int flags)
+{
+	return open_queue(h, O_RDONLY);
+}
+
+static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
+{
+	IpcMqInfo info;
+	int r = ipc_mq_getattr(h->fd, &info);
+
+	if (r < 0)
+		return r;
+	g_string_printf(h->text, "maxmsg %ld\nmsgsize %ld\ncurmsgs %ld\nqsize %lld\n", info.maxmsg,
+			info.msgsize, info.curmsgs, info.qsize);
+	return 0;
+}
+
+static const IpcfsFile send_file = {
+	.name = "send",
+	.perm_mask = 0222,
+	.stream = true,
+	.open = send_open,
+	.write = send_write,
+	.poll = ipcfs_mq_poll,
+	.release = queue_release,
+};
+
+static const IpcfsFile send_prio_file = {
+	.name = "send-prio",
+	.perm_mask = 0222,
+	.stream = true,
+	.open = send_open,
+	.write = send_prio_write,
+	.poll = ipcfs_mq_poll,
+	.release = queue_release,
+};
+
+static const IpcfsFile recv_file = {
+	.name = "recv",
+	.perm_mask = 0444,
+	.stream = true,
+	.open = recv_open,
+	.read = recv_read,
+	.poll = ipcfs_mq_poll,
+	.release = queue_release,
+};
+
+static const IpcfsFile recv_prio_file = {
+	.name = "recv-prio",
+	.perm_mask = 0444,
+	.stream = true,
+	.open = recv_prio_open,
+	.read = recv_read,
+	.poll = ipcfs_mq_poll,
+	.release = queue_release,
+};
+
+static const IpcfsFile info_file = {
+	.name = "info",
+	.perm_mask = 0444,
+	.open = info_open,
+	.snapshot = info_snapshot,
+	.release = queue_release,
+};
+
+static const IpcfsFile *const mq_files[] = {
+	&send_file, &send_prio_file, &recv_file, &recv_prio_file, &info_file, NULL,
+};
+
+const IpcfsKind ipcfs_mq_kind = {
+	.dirname = "mq",
+	.ino = IPCFS_INO_MQ,
+	.files = mq_files,
+	.name_check = mq_name_check,
+	.list = mq_list,
+	.stat = mq_stat,
+	.create = mq_create,
+	.remove = ipc_mq_unlink,
+	.backing = mq_backing,
+};
+
+/* mq/.create: "[maxmsg=N] [msgsize=N] [mode=OCTAL] NAME" makes a queue. */
+static void create_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+			 int flags)
+{
+	g_autofree char *name = NULL;
+	long maxmsg = 0, msgsize = 0;
+	mode_t mode = 0600;
+	int r = ipc_mq_parse_create(buf, size, &maxmsg, &msgsize, &mode, &name);
+
+	if (r == 0)
+		r = mq_name_check(name);
+	if (r == 0)
+		r = ipcfs_creds_enter(req);
+	if (r == 0) {
+		r = create_queue(name, mode, maxmsg, msgsize);
+		ipcfs_creds_leave();
+	}
+	if (r < 0)
+		ipcfs_reply_err(req, r);
+	else
+		fuse_reply_write(req, size);
+}
+
+const IpcfsFile ipcfs_mq_create_file = {
+	.name = ".create",
+	.perm_mask = 0222,
+	.stream = true,
+	.write = create_write,
+};
+
+/* The limits file reports the caller's own RLIMIT_MSGQUEUE. */
+static void print_rlimit(GString *out, pid_t pid)
+{
+	struct rlimit rl;
+
+	if (pid <= 0 || prlimit(pid, RLIMIT_MSGQUEUE, NULL, &rl) < 0)
+		getrlimit(RLIMIT_MSGQUEUE, &rl);
+	if (rl.rlim_cur == RLIM_INFINITY)
+		g_string_append(out, "rlimit_msgqueue unlimited\n");
+	else
+		g_string_append_printf(out, "rlimit_msgqueue %llu\n",
+				       (unsigned long long)rl.rlim_cur);
+}
+
+static int limits_snapshot(IpcfsHandle *h, fuse_req_t req)
+{
+	IpcMqLimits l;
+	int r = ipc_mq_limits(&l);
+
+	if (r < 0)
+		return r;
+	g_string_printf(h->text,
+			"msg_max %ld\nmsgsize_max %ld\nqueues_max %ld\nmsg_default %ld\n"
+			"msgsize_default %ld\n",
+			l.msg_max, l.msgsize_max, l.queues_max, l.msg_default, l.msgsize_default);
+	print_rlimit(h->text, fuse_req_ctx(req)->pid);
+	return 0;
+}
+
+const IpcfsFile ipcfs_limits_file = {
+	.name = "limits",
+	.perm_mask = 0444,
+	.snapshot = limits_snapshot,
+};

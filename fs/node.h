@@ -1,0 +1,48 @@
+/* node.h — the inode table.
+ *
+ * Every inode the kernel knows is a node. The root, the limits file, the
+ * kind directories and mq/.create are fixed and live forever; an object
+ * directory (mq/NAME) and each file in it are made on lookup and freed when
+ * the kernel forgets them (lookup count back to 0). Nodes hold names, never
+ * kernel objects: every request resolves the object by name again, so
+ * objects that other programs create or remove are seen as they are.
+ */
+#pragma once
+
+#include "ipcfs.h"
+
+typedef enum {
+	NODE_ROOT,
+	NODE_KIND,    /* mq/, shm/, sem/ */
+	NODE_OBJECT,  /* KIND/NAME */
+	NODE_FILE,    /* KIND/NAME/FILE, or a fixed file (limits, mq/.create) */
+} IpcfsNodeType;
+
+typedef struct {
+	fuse_ino_t ino;
+	IpcfsNodeType type;
+	const IpcfsKind *kind; /* NODE_KIND, NODE_OBJECT, NODE_FILE in an object */
+	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object) */
+	const IpcfsFile *file; /* NODE_FILE */
+	guint64 nlookup;       /* the kernel's lookup count; protected by the table lock */
+	char *key;             /* table key, NULL for fixed nodes */
+} IpcfsNode;
+
+void ipcfs_nodes_init(void);
+void ipcfs_nodes_free(void);
+
+/* Finds a node by inode number; NULL if the kernel never looked it up. The
+ * node stays valid while the kernel holds a lookup count on it, which it does
+ * for every inode it sends in a request. */
+IpcfsNode *ipcfs_node_get(fuse_ino_t ino);
+
+/* Returns the node of @name in @kind (and of @file in it if non-NULL),
+ * making it if needed, with its lookup count raised by one. */
+IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFile *file);
+
+/* Drops @n lookups; frees the node at zero. Fixed nodes are never counted
+ * nor freed. */
+void ipcfs_node_forget(fuse_ino_t ino, guint64 n);
+
+/* The fixed kind directories, in listing order. */
+extern const IpcfsKind *const ipcfs_kinds[];

@@ -1,0 +1,152 @@
+/* shm.c — POSIX shared memory as shm/NAME/{data,info}.
+ *
+ * data is served straight from the object's descriptor: reads are handed to
+ * libfuse as a file-descriptor buffer (spliced into /dev/fuse where the
+ * kernel allows it), writes are pwrite()s. The bytes are the tmpfs pages that
+ * every program mapping the object sees, so nothing is cached or copied
+ * between them, and an object shrunk by someone else gives short reads, never
+ * SIGBUS.
+ */
+#define G_LOG_DOMAIN "ipcfs"
+
+#include "creds.h"
+#include "ipc-name.h"
+#include "ipc-shm.h"
+#include "ipcfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static int shm_list(GPtrArray **names)
+{
+	return ipc_shm_list(ipcfs_config.shm_dirfd, names);
+}
+
+static int shm_stat(const char *name, struct stat *st)
+{
+	return ipc_shm_stat(ipcfs_config.shm_dirfd, name, st);
+}
+
+static int shm_create(const char *name, mode_t mode)
+{
+	int fd = ipc_shm_create(name, O_RDONLY, mode);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+static int shm_backing(const char *name, int *dirfd, char **file)
+{
+	*dirfd = ipcfs_config.shm_dirfd;
+	*file = g_strdup(name);
+	return 0;
+}
+
+static int data_open(IpcfsHandle *h, int flags)
+{
+	h->fd = ipc_shm_open(h->name, flags & (O_ACCMODE | O_TRUNC));
+	return h->fd < 0 ? h->fd : 0;
+}
+
+static int info_open(IpcfsHandle *h, int flags)
+{
+	h->fd = ipc_shm_open(h->name, O_RDONLY);
+	return h->fd < 0 ? h->fd : 0;
+}
+
+static void fd_release(IpcfsHandle *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+}
+
+static void data_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
+{
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = h->fd;
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+		       int flags)
+{
+	ssize_t n;
+
+	/* The kernel's idea of the end may be stale: others resize the object. */
+	if (flags & O_APPEND) {
+		off = ipc_shm_size(h->fd);
+		if (off < 0) {
+			ipcfs_reply_err(req, off);
+			return;
+		}
+	}
+	n = ipc_shm_write(h->fd, buf, size, off);
+	if (n < 0)
+		ipcfs_reply_err(req, n);
+	else
+		fuse_reply_write(req, n);
+}
+
+static int data_truncate(IpcfsHandle *h, const char *name, off_t size)
+{
+	int fd = h ? h->fd : ipc_shm_open(name, O_RDWR);
+	int r = fd < 0 ? fd : ipc_shm_resize(fd, size);
+
+	if (!h && fd >= 0)
+		close(fd);
+	return r;
+}
+
+static off_t data_size(const struct stat *object)
+{
+	return object->st_size;
+}
+
+static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
+{
+	off_t size = ipc_shm_size(h->fd);
+
+	if (size < 0)
+		return size;
+	g_string_printf(h->text, "size %lld\n", (long long)size);
+	return 0;
+}
+
+static const IpcfsFile data_file = {
+	.name = "data",
+	.perm_mask = 0666,
+	.open = data_open,
+	.read = data_read,
+	.write = data_write,
+	.truncate = data_truncate,
+	.release = fd_release,
+	.size = data_size,
+};
+
+static const IpcfsFile info_file = {
+	.name = "info",
+	.perm_mask = 0444,
+	.open = info_open,
+	.snapshot = info_snapshot,
+	.release = fd_release,
+};
+
+static const IpcfsFile *const shm_files[] = {&data_file, &info_file, NULL};
+
+const IpcfsKind ipcfs_shm_kind = {
+	.dirname = "shm",
+	.ino = IPCFS_INO_SHM,
+	.files = shm_files,
+	.name_check = ipc_shm_name_check,
+	.list = shm_list,
+	.stat = shm_stat,
+	.create = shm_create,
+	.remove = ipc_shm_unlink,
+	.backing = shm_backing,
+};

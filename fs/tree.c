@@ -1,0 +1,496 @@
+/* tree.c — the directory side of the filesystem: lookup, attributes,
+ * listings, mkdir/rmdir and everything that is refused.
+ *
+ * Caching: other programs create and remove objects at any moment, so object
+ * entries and attributes are cached for at most a second (the contract's
+ * "at most one second late"), the size of shm data not at all, and missing
+ * names are never cached (plain ENOENT, no negative entries). The fixed part
+ * of the tree never changes.
+ */
+#define G_LOG_DOMAIN "ipcfs"
+
+#include "creds.h"
+#include "node.h"
+#include "tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FIXED_TIMEOUT  60.0
+#define OBJECT_TIMEOUT 1.0
+
+static time_t mount_time;
+
+void ipcfs_tree_init(void)
+{
+	mount_time = time(NULL);
+}
+
+static void fill_fixed(const IpcfsNode *node, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_uid = getuid();
+	st->st_gid = getgid();
+	st->st_atime = st->st_mtime = st->st_ctime = mount_time;
+	if (node->type == NODE_FILE) {
+		st->st_mode = S_IFREG | node->file->perm_mask;
+		st->st_nlink = 1;
+	} else {
+		/* Kind directories: anyone may try to create; the kernel decides. */
+		st->st_mode = node->type == NODE_ROOT ? S_IFDIR | 0755 : S_IFDIR | 01777;
+		st->st_nlink = 2;
+	}
+}
+
+static int fill_object(const IpcfsNode *node, struct stat *st)
+{
+	int r = node->kind->stat(node->name, st);
+
+	if (r < 0)
+		return r;
+	if (node->type == NODE_OBJECT) {
+		st->st_mode = S_IFDIR | (st->st_mode & 07777);
+		st->st_nlink = 2;
+	} else {
+		st->st_mode = S_IFREG | (st->st_mode & node->file->perm_mask);
+		st->st_nlink = 1;
+		st->st_size = node->file->size ? node->file->size(st) : 0;
+	}
+	st->st_blocks = (st->st_size + 511) / 512;
+	return 0;
+}
+
+int ipcfs_node_stat(const IpcfsNode *node, struct stat *st)
+{
+	int r = 0;
+
+	if (node->name)
+		r = fill_object(node, st);
+	else
+		fill_fixed(node, st);
+	st->st_ino = node->ino;
+	return r;
+}
+
+static double attr_timeout(const IpcfsNode *node)
+{
+	if (!node->name)
+		return FIXED_TIMEOUT;
+	/* st_size of data is fresh on every stat. */
+	return node->file && node->file->size ? 0.0 : OBJECT_TIMEOUT;
+}
+
+static void reply_entry(fuse_req_t req, IpcfsNode *node)
+{
+	struct fuse_entry_param e = {0};
+	int r = ipcfs_node_stat(node, &e.attr);
+
+	if (r < 0) {
+		ipcfs_node_forget(node->ino, 1);
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	e.ino = node->ino;
+	e.entry_timeout = node->name ? OBJECT_TIMEOUT : FIXED_TIMEOUT;
+	e.attr_timeout = attr_timeout(node);
+	/* Undo the count if the kernel never saw the entry. */
+	if (fuse_reply_entry(req, &e) < 0)
+		ipcfs_node_forget(node->ino, 1);
+}
+
+static const IpcfsFile *object_file(const IpcfsKind *kind, const char *name)
+{
+	for (const IpcfsFile *const *f = kind->files; *f; f++)
+		if (strcmp((*f)->name, name) == 0)
+			return *f;
+	return NULL;
+}
+
+/* Lookup of NAME in a kind directory: invalid names simply do not exist
+ * (mkdir then says why), names too long say so at once. */
+static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, int *err)
+{
+	struct stat st;
+
+	if (kind == &ipcfs_mq_kind && strcmp(name, ipcfs_mq_create_file.name) == 0)
+		return ipcfs_node_get(IPCFS_INO_MQ_CREATE);
+	*err = kind->name_check(name);
+	if (*err == -EINVAL)
+		*err = -ENOENT;
+	if (*err == 0)
+		*err = kind->stat(name, &st);
+	return *err < 0 ? NULL : ipcfs_node_ref(kind, name, NULL);
+}
+
+static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, int *err)
+{
+	const IpcfsFile *file;
+
+	*err = -ENOENT;
+	switch (parent->type) {
+	case NODE_ROOT:
+		if (strcmp(name, "limits") == 0)
+			return ipcfs_node_get(IPCFS_INO_LIMITS);
+		for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++)
+			if (strcmp((*k)->dirname, name) == 0)
+				return ipcfs_node_get((*k)->ino);
+		return NULL;
+	case NODE_KIND:
+		return lookup_object(parent->kind, name, err);
+	case NODE_OBJECT:
+		file = object_file(parent->kind, name);
+		return file ? ipcfs_node_ref(parent->kind, parent->name, file) : NULL;
+	case NODE_FILE:
+		*err = -ENOTDIR;
+		return NULL;
+	}
+	return NULL;
+}
+
+static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	IpcfsNode *dir = ipcfs_node_get(parent);
+	IpcfsNode *node;
+	int err;
+
+	if (!dir) {
+		ipcfs_reply_err(req, -ESTALE);
+		return;
+	}
+	node = lookup_in(dir, name, &err);
+	if (node)
+		reply_entry(req, node);
+	else
+		ipcfs_reply_err(req, err);
+}
+
+static void ipcfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	ipcfs_node_forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void ipcfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		ipcfs_node_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	IpcfsNode *node = ipcfs_node_get(ino);
+	struct stat st;
+	int r;
+
+	if (!node) {
+		ipcfs_reply_err(req, -ESTALE);
+		return;
+	}
+	r = ipcfs_node_stat(node, &st);
+	if (r < 0)
+		ipcfs_reply_err(req, r);
+	else
+		fuse_reply_attr(req, &st, attr_timeout(node));
+}
+
+/* chmod, chown and utimens act on the object's own file. */
+static int set_object_attrs(const IpcfsNode *node, const struct stat *attr, int to_set)
+{
+	g_autofree char *file = NULL;
+	int dirfd;
+	int r = node->kind->backing(node->name, &dirfd, &file);
+
+	if (r < 0)
+		return r;
+	if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(dirfd, file, attr->st_mode & 07777, 0) < 0)
+		return -errno;
+	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
+	    fchownat(dirfd, file, (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1,
+		     (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1,
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
+		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_OMIT}};
+
+		if (to_set & FUSE_SET_ATTR_ATIME)
+			ts[0] = attr->st_atim;
+		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+			ts[0].tv_nsec = UTIME_NOW;
+		if (to_set & FUSE_SET_ATTR_MTIME)
+			ts[1] = attr->st_mtim;
+		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			ts[1].tv_nsec = UTIME_NOW;
+		if (utimensat(dirfd, file, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static int setattr_node(fuse_req_t req, const IpcfsNode *node, const struct stat *attr, int to_set,
+			struct fuse_file_info *fi)
+{
+	const int owner_bits = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
+	int r = 0;
+
+	/* O_TRUNC of a fixed file (echo > mq/.create) is harmless. */
+	if (!node->name)
+		return (to_set & ~FUSE_SET_ATTR_SIZE) ? -EPERM : 0;
+	/* Mode and owner belong to the object, set on KIND/NAME only. */
+	if (node->type == NODE_FILE && (to_set & owner_bits))
+		return -EPERM;
+	if ((to_set & FUSE_SET_ATTR_SIZE) && node->file && node->file->truncate)
+		r = node->file->truncate(fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, node->name,
+					 attr->st_size);
+	if (r == 0)
+		r = set_object_attrs(node, attr, to_set & ~FUSE_SET_ATTR_SIZE);
+	return r;
+}
+
+static void ipcfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+			  struct fuse_file_info *fi)
+{
+	IpcfsNode *node = ipcfs_node_get(ino);
+	int r;
+
+	if (!node) {
+		ipcfs_reply_err(req, -ESTALE);
+		return;
+	}
+	r = ipcfs_creds_enter(req);
+	if (r == 0) {
+		r = setattr_node(req, node, attr, to_set, fi);
+		ipcfs_creds_leave();
+	}
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	ipcfs_getattr(req, ino, fi);
+}
+
+static const IpcfsKind *kind_dir(fuse_ino_t parent, int *err)
+{
+	IpcfsNode *dir = ipcfs_node_get(parent);
+
+	*err = !dir ? -ESTALE : dir->type == NODE_KIND ? 0 : -EPERM;
+	return *err ? NULL : dir->kind;
+}
+
+static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	const IpcfsKind *kind;
+	int r;
+
+	kind = kind_dir(parent, &r);
+	if (r == 0)
+		r = kind->name_check(name);
+	if (r == 0)
+		r = ipcfs_creds_enter(req);
+	if (r == 0) {
+		r = kind->create(name, mode & 07777);
+		ipcfs_creds_leave();
+	}
+	g_debug("mkdir %s/%s: %s", kind ? kind->dirname : "?", name, g_strerror(-r));
+	if (r < 0)
+		ipcfs_reply_err(req, r);
+	else
+		reply_entry(req, ipcfs_node_ref(kind, name, NULL));
+}
+
+static void ipcfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	const IpcfsKind *kind;
+	int r;
+
+	kind = kind_dir(parent, &r);
+	if (r == 0)
+		r = kind->name_check(name);
+	if (r == -EINVAL)
+		r = -ENOENT;
+	if (r == 0)
+		r = ipcfs_creds_enter(req);
+	if (r == 0) {
+		r = kind->remove(name);
+		ipcfs_creds_leave();
+	}
+	ipcfs_reply_err(req, r);
+}
+
+/* Files are never created, removed, linked or renamed by hand. */
+static void ipcfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+			dev_t rdev)
+{
+	ipcfs_reply_err(req, -EPERM);
+}
+
+static void ipcfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+			 struct fuse_file_info *fi)
+{
+	ipcfs_reply_err(req, -EPERM);
+}
+
+static void ipcfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	ipcfs_reply_err(req, -EPERM);
+}
+
+static void ipcfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	ipcfs_reply_err(req, -EPERM);
+}
+
+static void ipcfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	ipcfs_reply_err(req, -EPERM);
+}
+
+static void ipcfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+			 const char *newname, unsigned int flags)
+{
+	ipcfs_reply_err(req, -EPERM);
+}
+
+/* A listing is a snapshot of names taken at opendir; offsets index it.
+ * Every list owns its strings (g_free). */
+static int list_names(const IpcfsNode *dir, GPtrArray **names)
+{
+	switch (dir->type) {
+	case NODE_ROOT:
+		*names = g_ptr_array_new_with_free_func(g_free);
+		for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++)
+			g_ptr_array_add(*names, g_strdup((*k)->dirname));
+		g_ptr_array_add(*names, g_strdup("limits"));
+		return 0;
+	case NODE_KIND:
+		return dir->kind->list(names);
+	case NODE_OBJECT:
+		*names = g_ptr_array_new_with_free_func(g_free);
+		for (const IpcfsFile *const *f = dir->kind->files; *f; f++)
+			g_ptr_array_add(*names, g_strdup((*f)->name));
+		return 0;
+	case NODE_FILE:
+		return -ENOTDIR;
+	}
+	return -ENOTDIR;
+}
+
+static void ipcfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	IpcfsNode *dir = ipcfs_node_get(ino);
+	GPtrArray *names = NULL;
+	int r = dir ? list_names(dir, &names) : -ESTALE;
+
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	g_ptr_array_insert(names, 0, g_strdup(".."));
+	g_ptr_array_insert(names, 0, g_strdup("."));
+	if (dir->type == NODE_KIND && dir->kind == &ipcfs_mq_kind)
+		g_ptr_array_insert(names, 2, g_strdup(ipcfs_mq_create_file.name));
+	fi->fh = (uintptr_t)names;
+	if (fuse_reply_open(req, fi) < 0)
+		g_ptr_array_unref(names);
+}
+
+static void ipcfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	g_ptr_array_unref((GPtrArray *)(uintptr_t)fi->fh);
+	ipcfs_reply_err(req, 0);
+}
+
+/* Adds one entry; returns its size, 0 when the buffer is full. With @plus,
+ * the entry carries a lookup (undone if it does not fit); names that vanished
+ * since opendir are skipped (returns (size_t)-1). */
+static size_t add_entry(fuse_req_t req, IpcfsNode *dir, const char *name, char *buf, size_t room,
+			off_t next, bool plus)
+{
+	struct fuse_entry_param e = {0};
+	IpcfsNode *node = NULL;
+	size_t n;
+	int err;
+
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		/* No lookup for these (e.ino stays 0); tools skip d_ino 0. */
+		e.attr.st_mode = S_IFDIR;
+		e.attr.st_ino = dir->ino;
+	} else {
+		node = lookup_in(dir, name, &err);
+		if (!node)
+			return (size_t)-1;
+		if (ipcfs_node_stat(node, &e.attr) < 0) {
+			ipcfs_node_forget(node->ino, 1);
+			return (size_t)-1;
+		}
+		if (!plus)
+			ipcfs_node_forget(node->ino, 1);
+	}
+	if (!plus)
+		return fuse_add_direntry(req, buf, room, name, &e.attr, next);
+	if (node) {
+		e.ino = node->ino;
+		e.entry_timeout = node->name ? OBJECT_TIMEOUT : FIXED_TIMEOUT;
+		e.attr_timeout = attr_timeout(node);
+	}
+	n = fuse_add_direntry_plus(req, buf, room, name, &e, next);
+	if (n > room && node)
+		ipcfs_node_forget(node->ino, 1);
+	return n;
+}
+
+static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi, bool plus)
+{
+	GPtrArray *names = (GPtrArray *)(uintptr_t)fi->fh;
+	IpcfsNode *dir = ipcfs_node_get(ino);
+	g_autofree char *buf = g_malloc(size);
+	size_t used = 0;
+
+	for (guint i = off; dir && i < names->len; i++) {
+		size_t n = add_entry(req, dir, names->pdata[i], buf + used, size - used, i + 1,
+				     plus);
+
+		if (n == (size_t)-1)
+			continue;
+		if (n > size - used)
+			break;
+		used += n;
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
+static void ipcfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			  struct fuse_file_info *fi)
+{
+	readdir_common(req, ino, size, off, fi, false);
+}
+
+static void ipcfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			      struct fuse_file_info *fi)
+{
+	readdir_common(req, ino, size, off, fi, true);
+}
+
+void ipcfs_tree_ops(struct fuse_lowlevel_ops *ops)
+{
+	ops->lookup = ipcfs_lookup;
+	ops->forget = ipcfs_forget;
+	ops->forget_multi = ipcfs_forget_multi;
+	ops->getattr = ipcfs_getattr;
+	ops->setattr = ipcfs_setattr;
+	ops->mkdir = ipcfs_mkdir;
+	ops->rmdir = ipcfs_rmdir;
+	ops->mknod = ipcfs_mknod;
+	ops->create = ipcfs_create;
+	ops->unlink = ipcfs_unlink;
+	ops->symlink = ipcfs_symlink;
+	ops->link = ipcfs_link;
+	ops->rename = ipcfs_rename;
+	ops->opendir = ipcfs_opendir;
+	ops->readdir = ipcfs_readdir;
+	ops->readdirplus = ipcfs_readdirplus;
+	ops->releasedir = ipcfs_releasedir;
+}
