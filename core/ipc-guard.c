@@ -16,7 +16,7 @@ static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
 
 static void on_sigbus(int sig, siginfo_t *si, void *ucontext)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 
 	/* si_code > 0: raised by the kernel for this thread's own access. */
 	if (guard_armed && si->si_code > 0) {
@@ -33,8 +33,8 @@ static void on_sigbus(int sig, siginfo_t *si, void *ucontext)
 static void install_handler(void)
 {
 	struct sigaction sa = {
-		.sa_sigaction = on_sigbus,
-		.sa_flags = SA_SIGINFO | SA_NODEFER,
+	    .sa_sigaction = on_sigbus,
+	    .sa_flags = SA_SIGINFO | SA_NODEFER,
 	};
 
 	sigemptyset(&sa.sa_mask);

@@ -69,7 +69,7 @@ int ipc_mq_dir_open(void)
 
 int ipc_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize)
 {
-	struct mq_attr attr = { .mq_maxmsg = maxmsg, .mq_msgsize = msgsize };
+	struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};
 	char path[IPC_NAME_MAX + 2];
 	int r;
 
@@ -144,10 +144,10 @@ int ipc_mq_getattr(int mqd, IpcMqInfo *info)
 	if (mq_getattr(mqd, &attr) < 0)
 		return -errno;
 	*info = (IpcMqInfo){
-		.maxmsg = attr.mq_maxmsg,
-		.msgsize = attr.mq_msgsize,
-		.curmsgs = attr.mq_curmsgs,
-		.qsize = -1,
+	    .maxmsg = attr.mq_maxmsg,
+	    .msgsize = attr.mq_msgsize,
+	    .curmsgs = attr.mq_curmsgs,
+	    .qsize = -1,
 	};
 	return 0;
 }
@@ -249,11 +249,11 @@ int ipc_mq_limits(IpcMqLimits *limits)
 		const char *name;
 		long *value;
 	} files[] = {
-		{ "msg_max", &limits->msg_max },
-		{ "msgsize_max", &limits->msgsize_max },
-		{ "queues_max", &limits->queues_max },
-		{ "msg_default", &limits->msg_default },
-		{ "msgsize_default", &limits->msgsize_default },
+	    {"msg_max", &limits->msg_max},
+	    {"msgsize_max", &limits->msgsize_max},
+	    {"queues_max", &limits->queues_max},
+	    {"msg_default", &limits->msg_default},
+	    {"msgsize_default", &limits->msgsize_default},
 	};
 	size_t i;
 	int r;
@@ -285,9 +285,9 @@ static const struct {
 	unsigned base;
 	guint64 min, max;
 } create_opts[N_OPTS] = {
-	[OPT_MAXMSG] = { "maxmsg=", 10, 1, LONG_MAX },
-	[OPT_MSGSIZE] = { "msgsize=", 10, 1, LONG_MAX },
-	[OPT_MODE] = { "mode=", 8, 0, 07777 },
+    [OPT_MAXMSG] = {"maxmsg=", 10, 1, LONG_MAX},
+    [OPT_MSGSIZE] = {"msgsize=", 10, 1, LONG_MAX},
+    [OPT_MODE] = {"mode=", 8, 0, 07777},
 };
 
 /* Returns the option whose key @buf starts with, or -1: the first token that
@@ -333,7 +333,7 @@ int ipc_mq_parse_create(const char *buf, size_t len, long *maxmsg, long *msgsize
 			char **name)
 {
 	guint64 values[N_OPTS];
-	gboolean seen[N_OPTS] = { FALSE };
+	gboolean seen[N_OPTS] = {FALSE};
 	ssize_t pos;
 
 	if (len > 0 && buf[len - 1] == '\n')

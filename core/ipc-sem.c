@@ -240,9 +240,9 @@ static size_t sem_parse_word(const char *buf, size_t len, IpcSemOp *op)
 		const char *word;
 		IpcSemOp op;
 	} words[] = {
-		{ "post", IPC_SEM_POST },
-		{ "wait", IPC_SEM_WAIT },
-		{ "trywait", IPC_SEM_TRYWAIT },
+	    {"post", IPC_SEM_POST},
+	    {"wait", IPC_SEM_WAIT},
+	    {"trywait", IPC_SEM_TRYWAIT},
 	};
 	const char *end = memchr(buf, ' ', len);
 	size_t wlen = end ? (size_t)(end - buf) : len;

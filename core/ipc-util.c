@@ -80,7 +80,7 @@ struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *
 {
 	if (timeout_ms < 0)
 		return NULL;
-	*ts = (struct timespec){ 0, 0 };
+	*ts = (struct timespec){0, 0};
 	if (timeout_ms == 0)
 		return ts;
 	clock_gettime(clock, ts);

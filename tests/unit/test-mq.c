@@ -15,12 +15,12 @@
 #include <stdio.h>
 #include <sys/vfs.h>
 
-#define MAXMSG 4
+#define MAXMSG	4
 #define MSGSIZE 64
 
 typedef struct {
 	GPtrArray *names; /* every queue name the test may create */
-	char *name;       /* names[0] */
+	char *name;	  /* names[0] */
 	int mqd;
 	int dirfd;
 } Fixture;
@@ -138,9 +138,9 @@ static void test_create_bad_attr(Fixture *f, gconstpointer data)
 	if (!has_cap_sys_resource()) {
 		g_assert_cmpint(ipc_mq_create(f->name, O_RDWR, 0600, limits.msg_max + 1, MSGSIZE),
 				==, -EINVAL);
-		g_assert_cmpint(ipc_mq_create(f->name, O_RDWR, 0600, MAXMSG,
-					      limits.msgsize_max + 1),
-				==, -EINVAL);
+		g_assert_cmpint(
+		    ipc_mq_create(f->name, O_RDWR, 0600, MAXMSG, limits.msgsize_max + 1), ==,
+		    -EINVAL);
 	}
 	/* Nothing was created by any of these. */
 	g_assert_cmpint(ipc_mq_open(f->name, O_RDONLY), ==, -ENOENT);
@@ -148,7 +148,7 @@ static void test_create_bad_attr(Fixture *f, gconstpointer data)
 
 static void test_bad_names(Fixture *f, gconstpointer data)
 {
-	const char *bad[] = { "", ".", "..", "a/b", "/x" };
+	const char *bad[] = {"", ".", "..", "a/b", "/x"};
 	g_autofree char *too_long = unit_long_name(IPC_NAME_MAX + 1);
 	size_t i;
 
@@ -157,8 +157,7 @@ static void test_bad_names(Fixture *f, gconstpointer data)
 		g_assert_cmpint(ipc_mq_open(bad[i], O_RDWR), ==, -EINVAL);
 		g_assert_cmpint(ipc_mq_unlink(bad[i]), ==, -EINVAL);
 	}
-	g_assert_cmpint(ipc_mq_create(too_long, O_RDWR, 0600, MAXMSG, MSGSIZE), ==,
-			-ENAMETOOLONG);
+	g_assert_cmpint(ipc_mq_create(too_long, O_RDWR, 0600, MAXMSG, MSGSIZE), ==, -ENAMETOOLONG);
 	g_assert_cmpint(ipc_mq_open(too_long, O_RDWR), ==, -ENAMETOOLONG);
 }
 
@@ -199,17 +198,16 @@ static void test_priority_order(Fixture *f, gconstpointer data)
 	static const struct {
 		const char *msg;
 		unsigned prio;
-	} sent[] = { { "low", 1 }, { "high", 5 }, { "mid", 3 }, { "high2", 5 } };
-	static const int order[] = { 1, 3, 2, 0 };
+	} sent[] = {{"low", 1}, {"high", 5}, {"mid", 3}, {"high2", 5}};
+	static const int order[] = {1, 3, 2, 0};
 	char buf[MSGSIZE];
 	unsigned prio;
 	size_t i;
 
 	make_queue(f);
 	for (i = 0; i < G_N_ELEMENTS(sent); i++)
-		g_assert_cmpint(ipc_mq_send(f->mqd, sent[i].msg, strlen(sent[i].msg),
-					    sent[i].prio, 0),
-				==, 0);
+		g_assert_cmpint(
+		    ipc_mq_send(f->mqd, sent[i].msg, strlen(sent[i].msg), sent[i].prio, 0), ==, 0);
 	for (i = 0; i < G_N_ELEMENTS(order); i++) {
 		ssize_t n = ipc_mq_receive(f->mqd, buf, sizeof(buf), &prio, 0);
 
@@ -235,7 +233,7 @@ static void test_binary(Fixture *f, gconstpointer data)
 
 static void test_msgsize(Fixture *f, gconstpointer data)
 {
-	char buf[MSGSIZE + 1] = { 0 };
+	char buf[MSGSIZE + 1] = {0};
 	IpcMqInfo info;
 
 	make_queue(f);
@@ -390,7 +388,7 @@ static gboolean listed(int dirfd, const char *name)
  * exactly while it exists. */
 static void test_list(Fixture *f, gconstpointer data)
 {
-	struct mq_attr attr = { .mq_maxmsg = MAXMSG, .mq_msgsize = MSGSIZE };
+	struct mq_attr attr = {.mq_maxmsg = MAXMSG, .mq_msgsize = MSGSIZE};
 	g_autofree char *path = g_strconcat("/", f->name, NULL);
 	mqd_t mqd;
 
@@ -402,7 +400,7 @@ static void test_list(Fixture *f, gconstpointer data)
 	g_assert_cmpint(mq_unlink(path), ==, 0);
 	g_assert_false(listed(f->dirfd, f->name));
 	mq_close(mqd);
-	g_assert_cmpint(ipc_mq_list(-1, &(GPtrArray *){ NULL }), ==, -EBADF);
+	g_assert_cmpint(ipc_mq_list(-1, &(GPtrArray *){NULL}), ==, -EBADF);
 }
 
 static long proc_long(const char *file)

@@ -19,7 +19,7 @@ static char *repeat(char c, size_t len)
 
 static void test_name_valid(void)
 {
-	const char *good[] = { "a", "...", ".a", "a.", "jobs", "with space", "sem", "sem.x", "\n" };
+	const char *good[] = {"a", "...", ".a", "a.", "jobs", "with space", "sem", "sem.x", "\n"};
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(good); i++)
@@ -28,7 +28,7 @@ static void test_name_valid(void)
 
 static void test_name_invalid(void)
 {
-	const char *bad[] = { "", ".", "..", "/", "/a", "a/", "a/b", "../a" };
+	const char *bad[] = {"", ".", "..", "/", "/a", "a/", "a/b", "../a"};
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(bad); i++)

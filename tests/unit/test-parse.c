@@ -54,20 +54,20 @@ static void test_frame_bad(void)
 		const char *s;
 		size_t len;
 	} bad[] = {
-		{ LIT("") },
-		{ LIT("1") },
-		{ LIT("12") },
-		{ LIT(" x") },
-		{ LIT("+1 x") },
-		{ LIT("-1 x") },
-		{ LIT("1x x") },
-		{ LIT("1\tx") },
-		{ LIT("1\nx") },
-		{ LIT("\0 x") },
-		{ LIT("0x1 x") },
-		{ LIT("32768 x") },
-		{ LIT("4294967296 x") },
-		{ LIT("99999999999999999999999999 x") },
+	    {LIT("")},
+	    {LIT("1")},
+	    {LIT("12")},
+	    {LIT(" x")},
+	    {LIT("+1 x")},
+	    {LIT("-1 x")},
+	    {LIT("1x x")},
+	    {LIT("1\tx")},
+	    {LIT("1\nx")},
+	    {LIT("\0 x")},
+	    {LIT("0x1 x")},
+	    {LIT("32768 x")},
+	    {LIT("4294967296 x")},
+	    {LIT("99999999999999999999999999 x")},
 	};
 	unsigned prio = 42;
 	size_t i, off = 42;
@@ -90,7 +90,7 @@ static int create(const char *s, size_t len, Create *c)
 {
 	g_autofree char *buf = exact_copy(s, len);
 
-	*c = (Create){ .maxmsg = -1, .msgsize = -1, .mode = 01000, .name = NULL };
+	*c = (Create){.maxmsg = -1, .msgsize = -1, .mode = 01000, .name = NULL};
 	return ipc_mq_parse_create(buf, len, &c->maxmsg, &c->msgsize, &c->mode, &c->name);
 }
 
@@ -156,29 +156,29 @@ static void test_create_bad(void)
 		const char *s;
 		size_t len;
 	} bad[] = {
-		{ LIT("") },
-		{ LIT("\n") },
-		{ LIT("maxmsg=5") },
-		{ LIT("maxmsg=5\n") },
-		{ LIT("maxmsg=5 ") },
-		{ LIT("maxmsg=5 \n") },
-		{ LIT("maxmsg=0 q") },
-		{ LIT("maxmsg= q") },
-		{ LIT("maxmsg=-1 q") },
-		{ LIT("maxmsg=+1 q") },
-		{ LIT("maxmsg=5x q") },
-		{ LIT("maxmsg=5\tq") },
-		{ LIT("maxmsg=9223372036854775808 q") },
-		{ LIT("msgsize=0 q") },
-		{ LIT("msgsize=99999999999999999999 q") },
-		{ LIT("mode=8 q") },
-		{ LIT("mode=10000 q") },
-		{ LIT("mode=0x1 q") },
-		{ LIT("mode= q") },
-		{ LIT("maxmsg=5 maxmsg=5 q") },
-		{ LIT("mode=1 maxmsg=5 mode=1 q") },
-		{ LIT("q\0r") },
-		{ LIT("\0") },
+	    {LIT("")},
+	    {LIT("\n")},
+	    {LIT("maxmsg=5")},
+	    {LIT("maxmsg=5\n")},
+	    {LIT("maxmsg=5 ")},
+	    {LIT("maxmsg=5 \n")},
+	    {LIT("maxmsg=0 q")},
+	    {LIT("maxmsg= q")},
+	    {LIT("maxmsg=-1 q")},
+	    {LIT("maxmsg=+1 q")},
+	    {LIT("maxmsg=5x q")},
+	    {LIT("maxmsg=5\tq")},
+	    {LIT("maxmsg=9223372036854775808 q")},
+	    {LIT("msgsize=0 q")},
+	    {LIT("msgsize=99999999999999999999 q")},
+	    {LIT("mode=8 q")},
+	    {LIT("mode=10000 q")},
+	    {LIT("mode=0x1 q")},
+	    {LIT("mode= q")},
+	    {LIT("maxmsg=5 maxmsg=5 q")},
+	    {LIT("mode=1 maxmsg=5 mode=1 q")},
+	    {LIT("q\0r")},
+	    {LIT("\0")},
 	};
 	Create c;
 	size_t i;
@@ -208,16 +208,16 @@ static void test_command_good(void)
 		IpcSemOp op;
 		unsigned count;
 	} good[] = {
-		{ LIT("post"), IPC_SEM_POST, 1 },
-		{ LIT("post\n"), IPC_SEM_POST, 1 },
-		{ LIT("post 3"), IPC_SEM_POST, 3 },
-		{ LIT("post 3\n"), IPC_SEM_POST, 3 },
-		{ LIT("post 007"), IPC_SEM_POST, 7 },
-		{ LIT("post 2147483647"), IPC_SEM_POST, SEM_VALUE_MAX },
-		{ LIT("wait"), IPC_SEM_WAIT, 1 },
-		{ LIT("wait 2\n"), IPC_SEM_WAIT, 2 },
-		{ LIT("trywait"), IPC_SEM_TRYWAIT, 1 },
-		{ LIT("trywait 10\n"), IPC_SEM_TRYWAIT, 10 },
+	    {LIT("post"), IPC_SEM_POST, 1},
+	    {LIT("post\n"), IPC_SEM_POST, 1},
+	    {LIT("post 3"), IPC_SEM_POST, 3},
+	    {LIT("post 3\n"), IPC_SEM_POST, 3},
+	    {LIT("post 007"), IPC_SEM_POST, 7},
+	    {LIT("post 2147483647"), IPC_SEM_POST, SEM_VALUE_MAX},
+	    {LIT("wait"), IPC_SEM_WAIT, 1},
+	    {LIT("wait 2\n"), IPC_SEM_WAIT, 2},
+	    {LIT("trywait"), IPC_SEM_TRYWAIT, 1},
+	    {LIT("trywait 10\n"), IPC_SEM_TRYWAIT, 10},
 	};
 	IpcSemOp op;
 	unsigned count;
@@ -237,31 +237,31 @@ static void test_command_bad(void)
 		const char *s;
 		size_t len;
 	} bad[] = {
-		{ LIT("") },
-		{ LIT("\n") },
-		{ LIT("post ") },
-		{ LIT("post \n") },
-		{ LIT("post 0") },
-		{ LIT("post 00") },
-		{ LIT("post -1") },
-		{ LIT("post +1") },
-		{ LIT("post 3x") },
-		{ LIT("post  3") },
-		{ LIT("post 3 ") },
-		{ LIT("post 3\n\n") },
-		{ LIT("post\n\n") },
-		{ LIT("post\t3") },
-		{ LIT(" post") },
-		{ LIT("postx") },
-		{ LIT("pos") },
-		{ LIT("Post") },
-		{ LIT("post\0") },
-		{ LIT("post 2147483648") },
-		{ LIT("post 99999999999999999999999") },
-		{ LIT("wai") },
-		{ LIT("try") },
-		{ LIT("trywait 0\n") },
-		{ LIT("wait post") },
+	    {LIT("")},
+	    {LIT("\n")},
+	    {LIT("post ")},
+	    {LIT("post \n")},
+	    {LIT("post 0")},
+	    {LIT("post 00")},
+	    {LIT("post -1")},
+	    {LIT("post +1")},
+	    {LIT("post 3x")},
+	    {LIT("post  3")},
+	    {LIT("post 3 ")},
+	    {LIT("post 3\n\n")},
+	    {LIT("post\n\n")},
+	    {LIT("post\t3")},
+	    {LIT(" post")},
+	    {LIT("postx")},
+	    {LIT("pos")},
+	    {LIT("Post")},
+	    {LIT("post\0")},
+	    {LIT("post 2147483648")},
+	    {LIT("post 99999999999999999999999")},
+	    {LIT("wai")},
+	    {LIT("try")},
+	    {LIT("trywait 0\n")},
+	    {LIT("wait post")},
 	};
 	IpcSemOp op = 42;
 	unsigned count = 42;

@@ -18,7 +18,7 @@
 
 typedef struct {
 	GPtrArray *files; /* every /dev/shm file the test may create */
-	char *name;       /* a semaphore name, its file is files[0] */
+	char *name;	  /* a semaphore name, its file is files[0] */
 	IpcSem *sem;
 	int dirfd;
 } Fixture;
@@ -101,9 +101,9 @@ static void test_create(Fixture *f, gconstpointer data)
 
 static void test_create_value(Fixture *f, gconstpointer data)
 {
-	g_assert_cmpint(ipc_sem_create(f->dirfd, f->name, 0600, (unsigned)SEM_VALUE_MAX + 1,
-				       &f->sem),
-			==, -EINVAL);
+	g_assert_cmpint(
+	    ipc_sem_create(f->dirfd, f->name, 0600, (unsigned)SEM_VALUE_MAX + 1, &f->sem), ==,
+	    -EINVAL);
 	g_assert_null(f->sem);
 	g_assert_cmpint(faccessat(f->dirfd, sem_file(f), F_OK, 0), ==, -1);
 	make_sem(f, SEM_VALUE_MAX);
@@ -112,7 +112,7 @@ static void test_create_value(Fixture *f, gconstpointer data)
 
 static void test_bad_names(Fixture *f, gconstpointer data)
 {
-	const char *bad[] = { "", ".", "..", "a/b", "/x" };
+	const char *bad[] = {"", ".", "..", "a/b", "/x"};
 	g_autofree char *longest = unit_long_name(IPC_SEM_NAME_MAX);
 	g_autofree char *too_long = unit_long_name(IPC_SEM_NAME_MAX + 1);
 	IpcSem *sem = NULL;
@@ -257,7 +257,7 @@ static void *waiter_run(void *data)
 /* A waiter without a deadline wakes up for a post from elsewhere. */
 static void test_wait_wakes(Fixture *f, gconstpointer data)
 {
-	Waiter w = { .timeout_ms = -1 };
+	Waiter w = {.timeout_ms = -1};
 	pthread_t thread;
 
 	make_sem(f, 0);
@@ -277,8 +277,8 @@ static void on_signal(int sig)
  * is sent until the waiter returns: it may arrive before the wait begins. */
 static void test_wait_eintr(Fixture *f, gconstpointer data)
 {
-	struct sigaction sa = { .sa_handler = on_signal }, old;
-	Waiter w = { .timeout_ms = -1 };
+	struct sigaction sa = {.sa_handler = on_signal}, old;
+	Waiter w = {.timeout_ms = -1};
 	pthread_t thread;
 
 	make_sem(f, 0);

@@ -16,7 +16,7 @@
 
 typedef struct {
 	GPtrArray *names; /* every /dev/shm file the test may create */
-	char *name;       /* names[0] */
+	char *name;	  /* names[0] */
 	int fd;
 	int dirfd;
 } Fixture;
@@ -86,7 +86,7 @@ static void test_create(Fixture *f, gconstpointer data)
 
 static void test_bad_names(Fixture *f, gconstpointer data)
 {
-	const char *bad[] = { "", ".", "..", "a/b", "/x", "sem.x", "sem." };
+	const char *bad[] = {"", ".", "..", "a/b", "/x", "sem.x", "sem."};
 	g_autofree char *too_long = unit_long_name(IPC_NAME_MAX + 1);
 	size_t i;
 
@@ -141,7 +141,7 @@ static void test_open_unlink(Fixture *f, gconstpointer data)
 
 static void test_read_write(Fixture *f, gconstpointer data)
 {
-	char buf[16], gap[95], zeros[95] = { 0 };
+	char buf[16], gap[95], zeros[95] = {0};
 
 	make_object(f);
 	g_assert_cmpint(ipc_shm_write(f->fd, "hello", 5, 0), ==, 5);
