@@ -23,14 +23,6 @@ void ipcfs_reply_err(fuse_req_t req, int err)
 	fuse_reply_err(req, -err);
 }
 
-void ipcfs_reply_slice(fuse_req_t req, const char *buf, size_t len, size_t size, off_t off)
-{
-	if ((size_t)off >= len)
-		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, buf + off, MIN(size, len - off));
-}
-
 static IpcfsHandle *handle_of(struct fuse_file_info *fi)
 {
 	return (IpcfsHandle *)(uintptr_t)fi->fh;
@@ -98,8 +90,12 @@ static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		handle_free(h);
 }
 
+/* The reply goes out after the lock is dropped and never touches @h: once the
+ * reader has its bytes it may close, and RELEASE may free @h at once. */
 static void read_text(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off)
 {
+	g_autofree char *slice = NULL;
+	size_t n = 0;
 	int r = 0;
 
 	g_mutex_lock(&h->lock);
@@ -109,11 +105,15 @@ static void read_text(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off)
 		g_string_truncate(h->text, 0);
 		r = h->file->snapshot(h, req);
 	}
+	if (r == 0 && (size_t)off < h->text->len) {
+		n = MIN(size, h->text->len - off);
+		slice = g_memdup2(h->text->str + off, n);
+	}
+	g_mutex_unlock(&h->lock);
 	if (r < 0)
 		ipcfs_reply_err(req, r);
 	else
-		ipcfs_reply_slice(req, h->text->str, h->text->len, size, off);
-	g_mutex_unlock(&h->lock);
+		fuse_reply_buf(req, slice, n);
 }
 
 static void ipcfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

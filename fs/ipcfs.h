@@ -111,8 +111,6 @@ void ipcfs_sem_shutdown(void);
 
 /* Replies err (0 or a negative errno) and logs failures at debug level. */
 void ipcfs_reply_err(fuse_req_t req, int err);
-/* Replies with bytes [off, off+size) of a buffer of len bytes. */
-void ipcfs_reply_slice(fuse_req_t req, const char *buf, size_t len, size_t size, off_t off);
 
 /* The limits file at the root (tree.c). */
 extern const IpcfsFile ipcfs_limits_file;

@@ -197,15 +197,20 @@ void ipcfs_mq_put_back(IpcfsHandle *h)
 
 void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
 {
+	const char *bytes;
 	size_t n;
+	bool first;
 
+	/* Account before replying: after the reply the reader may close and
+	 * @h may be freed. A failed reply means no one will close it. */
 	g_mutex_lock(&h->lock);
 	n = MIN(size, h->msg_end - h->msg_pos);
-	if (fuse_reply_buf(req, h->msg_buf + h->msg_pos, n) < 0 && h->msg_pos == h->msg_start)
-		ipcfs_mq_put_back(h);
-	else
-		h->msg_pos += n;
+	bytes = h->msg_buf ? h->msg_buf + h->msg_pos : NULL;
+	first = h->msg_pos == h->msg_start;
+	h->msg_pos += n;
 	g_mutex_unlock(&h->lock);
+	if (fuse_reply_buf(req, bytes, n) < 0 && first)
+		ipcfs_mq_put_back(h);
 }
 
 static int info_open(IpcfsHandle *h, int flags)
