@@ -2,7 +2,7 @@
  *
  * Queues are opened and created with mq_open(3); the mqueue filesystem (the
  * one at /dev/mqueue, or a private detached mount of it) serves listing, stat
- * and the QSIZE field, which only the queue file reports.
+ * and stat. A queue descriptor also reads as the queue's text, for QSIZE.
  */
 #include "ipc-mq.h"
 #include "ipc-name.h"
@@ -137,6 +137,22 @@ ssize_t ipc_mq_receive(int mqd, void *buf, size_t size, unsigned *prio, int time
 	return n < 0 ? mq_errno(timeout_ms) : n;
 }
 
+/* Reads QSIZE from a queue's own text: "QSIZE:%-10lu NOTIFY:%-5d ...".
+ * Every queue descriptor reads it (pread leaves the position alone), but only
+ * if it was opened for reading. */
+static long long read_qsize(int mqd)
+{
+	char buf[128];
+	long long qsize;
+	ssize_t n;
+
+	n = pread(mqd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return sscanf(buf, "QSIZE:%lld", &qsize) == 1 ? qsize : -1;
+}
+
 int ipc_mq_getattr(int mqd, IpcMqInfo *info)
 {
 	struct mq_attr attr;
@@ -147,22 +163,9 @@ int ipc_mq_getattr(int mqd, IpcMqInfo *info)
 	    .maxmsg = attr.mq_maxmsg,
 	    .msgsize = attr.mq_msgsize,
 	    .curmsgs = attr.mq_curmsgs,
-	    .qsize = -1,
+	    .qsize = read_qsize(mqd),
 	};
 	return 0;
-}
-
-/* Reads QSIZE from a queue file: "QSIZE:%-10lu NOTIFY:%-5d ...". */
-static int read_qsize(int fd, long long *qsize)
-{
-	char buf[128];
-	ssize_t n;
-
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return sscanf(buf, "QSIZE:%lld", qsize) == 1 ? 0 : -EIO;
 }
 
 /* Opens queue @name for reading: through @dirfd if given, else mq_open. */
@@ -181,18 +184,13 @@ static int open_for_info(int dirfd, const char *name)
 
 int ipc_mq_info(int dirfd, const char *name, IpcMqInfo *info)
 {
-	long long qsize = -1;
-	int fd, r;
+	int fd = open_for_info(dirfd, name);
+	int r;
 
-	fd = open_for_info(dirfd, name);
 	if (fd < 0)
 		return fd;
-	r = dirfd < 0 ? 0 : read_qsize(fd, &qsize);
-	if (r == 0)
-		r = ipc_mq_getattr(fd, info);
+	r = ipc_mq_getattr(fd, info);
 	close(fd);
-	if (r == 0)
-		info->qsize = qsize;
 	return r;
 }
 

@@ -71,12 +71,12 @@ int ipc_mq_send(int mqd, const void *buf, size_t len, unsigned prio, int timeout
  * for ipc_mq_send (-EAGAIN when empty and not waiting). */
 ssize_t ipc_mq_receive(int mqd, void *buf, size_t size, unsigned *prio, int timeout_ms);
 
-/* Reads maxmsg, msgsize and curmsgs of an open queue; qsize is set to -1. */
+/* Reads maxmsg, msgsize, curmsgs and qsize of an open queue (qsize -1 if
+ * @mqd was opened write-only). */
 int ipc_mq_getattr(int mqd, IpcMqInfo *info);
 
-/* Reads all of @info for queue @name through the mqueue directory @dirfd
- * (qsize from the queue file's QSIZE field). With @dirfd < 0 it opens the
- * queue with mq_open instead and qsize is -1. Needs read permission. */
+/* Reads all of @info for queue @name, opened through the mqueue directory
+ * @dirfd, or with mq_open if @dirfd < 0. Needs read permission. */
 int ipc_mq_info(int dirfd, const char *name, IpcMqInfo *info);
 
 /* Stats queue @name in the mqueue directory @dirfd (owner, mode, times).
