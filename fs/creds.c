@@ -1,48 +1,307 @@
-/* creds.c — per-thread caller credentials (see creds.h). */
+/* creds.c — per-thread caller credentials (see creds.h).
+ *
+ * What a worker thread of a root daemon changes while it acts for a non-root
+ * caller, and why only these:
+ *
+ *   - supplementary groups, fsgid, fsuid (raw setgroups, setfsgid, setfsuid:
+ *     per thread). Every permission check on the objects (open, unlink in the
+ *     sticky /dev/shm and mqueue root, chmod, chown, create) uses these, and
+ *     new objects get the caller's owner and group.
+ *   - the effective capability set, emptied (raw capset on this thread;
+ *     permitted stays, so it can be put back). Changing fsuid away from 0
+ *     only drops the file capabilities (CHOWN, DAC_OVERRIDE, FOWNER, ...);
+ *     CAP_SYS_RESOURCE (msg_max, msgsize_max, queues_max, RLIMIT_MSGQUEUE),
+ *     CAP_IPC_OWNER, CAP_SYS_ADMIN and the rest would otherwise still be lent
+ *     to every caller.
+ *
+ * The real uid stays the daemon's. Message queue memory is charged to the
+ * creating task's real uid, checked against its RLIMIT_MSGQUEUE, so a queue
+ * is created in a short-lived child process that fully becomes the caller
+ * (ipcfs_creds_mq_create). Setting a worker thread's real uid to the caller's
+ * instead would let that user signal the thread (kill permission looks at
+ * the target's real uid): tgkill(daemon, worker, SIGKILL) would take the
+ * whole daemon down.
+ */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "creds.h"
 #include "ipcfs.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/fsuid.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_GROUPS 256
+
+/* The caller this thread acts for, between enter and leave. */
+typedef struct {
+	bool active; /* credentials changed, leave must restore */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int ngroups;
+	gid_t groups[MAX_GROUPS];
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3]; /* the daemon's own */
+} Caller;
+
+static __thread Caller caller;
 
 static int set_thread_groups(size_t n, const gid_t *groups)
 {
 	return syscall(SYS_setgroups, n, groups) < 0 ? -errno : 0;
 }
 
+static int caps_get(struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3])
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+
+	return syscall(SYS_capget, &hdr, data) < 0 ? -errno : 0;
+}
+
+/* pid 0: this thread only. */
+static int caps_set(const struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3])
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+
+	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
+}
+
+static int drop_effective_caps(void)
+{
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	int r;
+
+	memcpy(data, caller.caps, sizeof(data));
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		data[i].effective = 0;
+	r = caps_set(data);
+	if (r == 0)
+		r = caps_get(data);
+	for (int i = 0; r == 0 && i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective)
+			r = -EPERM;
+	return r;
+}
+
+static void restore(void)
+{
+	int r = caps_set(caller.caps);
+
+	/* fsuid 0 brings back the file capabilities the rest needs. */
+	setfsuid(0);
+	setfsgid(0);
+	if (r == 0)
+		r = set_thread_groups(0, NULL);
+	if (r < 0 || (uid_t)setfsuid(-1) != 0 || (gid_t)setfsgid(-1) != 0)
+		g_critical("a worker could not return to the daemon's credentials: %s",
+			   g_strerror(-r));
+	caller.active = false;
+}
+
 int ipcfs_creds_enter(fuse_req_t req)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	gid_t groups[MAX_GROUPS];
 	int n;
 	int r;
 
+	caller.active = false;
 	if (!ipcfs_config.as_root || ctx->uid == 0)
 		return 0;
-	n = fuse_req_getgroups(req, G_N_ELEMENTS(groups), groups);
+	n = fuse_req_getgroups(req, G_N_ELEMENTS(caller.groups), caller.groups);
 	if (n < 0)
 		return n;
-	/* More groups than fit: use the first MAX_GROUPS, never more rights. */
-	r = set_thread_groups(MIN(n, MAX_GROUPS), groups);
+	r = caps_get(caller.caps);
 	if (r < 0)
 		return r;
-	setfsgid(ctx->gid);
-	setfsuid(ctx->uid);
+	caller.active = true;
+	caller.uid = ctx->uid;
+	caller.gid = ctx->gid;
+	caller.pid = ctx->pid;
+	/* More groups than fit: use the first MAX_GROUPS, never more rights. */
+	caller.ngroups = MIN(n, MAX_GROUPS);
+	r = set_thread_groups(caller.ngroups, caller.groups);
+	if (r == 0) {
+		setfsgid(ctx->gid);
+		setfsuid(ctx->uid);
+		/* They report the old value: read back what is in force. */
+		if ((gid_t)setfsgid(-1) != ctx->gid || (uid_t)setfsuid(-1) != ctx->uid)
+			r = -EPERM;
+	}
+	if (r == 0)
+		r = drop_effective_caps();
+	if (r < 0) {
+		/* Never act for the caller with the daemon's rights. */
+		g_warning("cannot take on the credentials of uid %u: %s", (unsigned)ctx->uid,
+			  g_strerror(-r));
+		restore();
+		return -EPERM;
+	}
 	return 0;
 }
 
 void ipcfs_creds_leave(void)
 {
-	if (!ipcfs_config.as_root)
-		return;
-	/* fsuid 0 first: it brings back the capabilities the rest needs. */
-	setfsuid(0);
-	setfsgid(0);
-	set_thread_groups(0, NULL);
+	if (caller.active)
+		restore();
+}
+
+/* The caller's RLIMIT_MSGQUEUE from /proc/PID/limits (readable by anyone;
+ * prlimit(2) on another user's process needs CAP_SYS_RESOURCE). */
+static int caller_msgqueue_limit(struct rlimit *rl)
+{
+	char path[64], line[256];
+	char soft[32], hard[32];
+	FILE *f;
+	int r = -ENOENT;
+
+	if (caller.pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)caller.pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Max msgqueue size", 17) != 0)
+			continue;
+		if (sscanf(line + 17, "%31s %31s", soft, hard) != 2)
+			break;
+		rl->rlim_cur = strcmp(soft, "unlimited") == 0 ? RLIM_INFINITY
+							      : g_ascii_strtoull(soft, NULL, 10);
+		rl->rlim_max = strcmp(hard, "unlimited") == 0 ? RLIM_INFINITY
+							      : g_ascii_strtoull(hard, NULL, 10);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 0;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u = {0};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	    c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EIO;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* In the child: become the caller for good (all ids, groups, its own
+ * RLIMIT_MSGQUEUE, no capabilities), create, send the descriptor back.
+ * Only system calls here: the parent has other threads. */
+static void __attribute__((noreturn))
+child_create(int sock, const struct rlimit *rl, const char *name, int oflag, mode_t mode,
+	     long maxmsg, long msgsize)
+{
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+	int r;
+
+	/* Nothing of the daemon's stays open in a process the caller owns. */
+	if (sock > 3)
+		syscall(SYS_close_range, 3, sock - 1, 0);
+	syscall(SYS_close_range, sock + 1, ~0U, 0);
+	/* Its own limit, even above the daemon's (needs CAP_SYS_RESOURCE back). */
+	caps_set(caller.caps);
+	if (rl && setrlimit(RLIMIT_MSGQUEUE, rl) < 0) {
+		struct rlimit own;
+
+		getrlimit(RLIMIT_MSGQUEUE, &own);
+		own.rlim_cur = MIN(rl->rlim_cur, own.rlim_max);
+		setrlimit(RLIMIT_MSGQUEUE, &own);
+	}
+	if (syscall(SYS_setgroups, caller.ngroups, caller.groups) < 0 ||
+	    syscall(SYS_setresgid, caller.gid, caller.gid, caller.gid) < 0 ||
+	    syscall(SYS_setresuid, caller.uid, caller.uid, caller.uid) < 0)
+		_exit(EPERM);
+	/* All ids non-zero: the kernel has cleared every capability. Check. */
+	if (caps_get(caps) < 0)
+		_exit(EPERM);
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (caps[i].effective || caps[i].permitted)
+			_exit(EPERM);
+	r = ipc_mq_create(name, oflag, mode, maxmsg, msgsize);
+	if (r < 0)
+		_exit(-r);
+	_exit(send_fd(sock, r) < 0 ? EIO : 0);
+}
+
+int ipcfs_creds_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize)
+{
+	struct rlimit rl;
+	bool have_rl;
+	int sv[2];
+	int status;
+	pid_t pid;
+	int fd;
+
+	if (!caller.active)
+		return ipc_mq_create(name, oflag, mode, maxmsg, msgsize);
+	have_rl = caller_msgqueue_limit(&rl) == 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		child_create(sv[1], have_rl ? &rl : NULL, name, oflag, mode, maxmsg, msgsize);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -errno;
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	fd = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? recv_fd(sv[0]) : -1;
+	close(sv[0]);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status) ? -WEXITSTATUS(status) : fd;
+	/* The caller may kill a process that is the caller: its own loss. */
+	return -EINTR;
 }

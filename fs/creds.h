@@ -2,19 +2,37 @@
  *
  * A root daemon mounted with allow_other serves many users. Around every
  * call that touches a kernel object on a caller's behalf, the worker thread
- * takes on that caller's fsuid, fsgid and supplementary groups, so the kernel
- * itself grants or refuses, as it would for that process, and what it creates
- * belongs to the caller. Only the calling thread changes (raw syscalls: glibc's
- * wrappers would change every thread). A daemon that is not root acts as its
- * own user anyway, and these do nothing.
+ * takes on that caller's fsuid, fsgid and supplementary groups and gives up
+ * every effective capability, so the kernel itself grants or refuses, as it
+ * would for that process, and what it creates belongs to the caller. Only the
+ * calling thread changes (raw syscalls: glibc's wrappers would change every
+ * thread). Root callers keep the daemon's rights. A daemon that is not root
+ * acts as its own user anyway, and these do nothing.
+ *
+ * The real uid is not changed (see creds.c for why): what depends on it, the
+ * RLIMIT_MSGQUEUE accounting of new queues, is handled by
+ * ipcfs_creds_mq_create.
  */
 #pragma once
 
 #include <fuse_lowlevel.h>
+#include <sys/types.h>
 
 /* Takes on the credentials of @req's caller. Returns 0 or -errno (the caller's
- * groups could not be read: it has gone). Pair with ipcfs_creds_leave(). */
+ * groups could not be read: it has gone; -EPERM if the thread could not drop
+ * the daemon's rights, and then nothing changed). Pair with
+ * ipcfs_creds_leave(). */
 int ipcfs_creds_enter(fuse_req_t req);
 
 /* Returns to the daemon's own credentials. */
 void ipcfs_creds_leave(void);
+
+/* As ipc_mq_create(), between enter and leave: for a non-root caller the
+ * queue is created by a short-lived child process that is entirely the
+ * caller (real, effective, saved and fs ids, groups, its RLIMIT_MSGQUEUE read
+ * from /proc/PID/limits, no capabilities), so the kernel applies msg_max,
+ * msgsize_max, queues_max and RLIMIT_MSGQUEUE and charges the queue's memory
+ * to the caller's uid, exactly as for the caller's own mq_open. Returns the
+ * queue descriptor (passed back over a socket) or -errno; -EINTR if the
+ * child was killed. */
+int ipcfs_creds_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize);

@@ -63,7 +63,7 @@ static int create_queue(const char *name, mode_t mode, long maxmsg, long msgsize
 	int mqd;
 
 	resolve_attrs(&maxmsg, &msgsize);
-	mqd = ipc_mq_create(name, O_RDONLY, mode, maxmsg, msgsize);
+	mqd = ipcfs_creds_mq_create(name, O_RDONLY, mode, maxmsg, msgsize);
 	if (mqd == -EMFILE)
 		g_debug("mq_open %s: RLIMIT_MSGQUEUE (or the descriptor limit) is exhausted", name);
 	else if (mqd == -ENOSPC)
