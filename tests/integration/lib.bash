@@ -127,10 +127,15 @@ bg() {
 }
 
 # start_ipcfs [OPTIONS...] — mounts $MNT in the foreground (as a job) and
-# waits up to 10 s for the mount. ${IPCFS_WRAP[@]} (e.g. prlimit ... --)
+# waits up to 10 s for the mount, SIGINT at its default. ${IPCFS_WRAP[@]} (e.g. prlimit ... --)
 # is put before the daemon.
 start_ipcfs() {
-	"${IPCFS_WRAP[@]}" "$IPCFS" "$@" -f "$MNT" 2>>"$LOG" >>"$LOG" 3>&- </dev/null &
+	# A background job of a non-interactive shell starts with SIGINT and
+	# SIGQUIT ignored, and libfuse keeps ignored signals ignored: give the
+	# daemon the dispositions it has when a user starts it in a terminal.
+	local defsig=(env --default-signal=INT,QUIT)
+	"${defsig[@]}" true 2>/dev/null || defsig=()
+	"${defsig[@]}" "${IPCFS_WRAP[@]}" "$IPCFS" "$@" -f "$MNT" 2>>"$LOG" >>"$LOG" 3>&- </dev/null &
 	IPCFS_PID=$!
 	local i
 	for ((i = 0; i < 200; i++)); do

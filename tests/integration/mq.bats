@@ -118,7 +118,7 @@ mkq() {
 
 @test "send-prio hands everything after the first space over verbatim" {
 	mkdir "$MNT/mq/$N"
-	printf '7 a  b\n\0' >"$MNT/mq/$N/send-prio"
+	env printf '7 a  b\n\0' >"$MNT/mq/$N/send-prio"  # one write (bash's printf writes per line)
 	mq-recv "$N" >"$OUT/msg" 2>"$OUT/err"
 	assert_eq "61 20 20 62 0a 00" "$(od -An -tx1 "$OUT/msg" | xargs)"
 	assert_eq "prio 7" "$(cat "$OUT/err")"
@@ -284,7 +284,7 @@ qsize 6" "$output"
 @test "while read -r line < recv takes one message per turn" {
 	mkdir "$MNT/mq/$N"
 	echo one >"$MNT/mq/$N/send"
-	printf 'two\nand more\n' >"$MNT/mq/$N/send"
+	env printf 'two\nand more\n' >"$MNT/mq/$N/send"  # one write
 	echo three >"$MNT/mq/$N/send"
 	got=()
 	while [ ${#got[@]} -lt 3 ] && read -r line <"$MNT/mq/$N/recv"; do
