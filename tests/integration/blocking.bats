@@ -194,7 +194,7 @@ took_less_than() {
 	sleep 0.2
 	# bounded: a poster stuck in the kernel must not hang the suite
 	bg "$OUT/poster" bash -c 'echo post > "$1"' x "$MNT/sem/$N/value"
-	wait_pid "$BG_PID" 3 || fail "post blocked behind the waiting shell (state $(awk '{print $3}' /proc/$BG_PID/stat 2>/dev/null))"
+	wait_pid "$BG_PID" 3 || fail "post blocked behind the waiting shell"
 	wait_pid "$waiter" 3
 	assert_eq 0 "$WAIT_STATUS" "waiter: $(cat "$OUT/waiter")"
 	assert_eq 0 "$(cat "$MNT/sem/$N/value")"
@@ -229,6 +229,18 @@ took_less_than() {
 	assert_eq a "$(timeout 5 cat "$MNT/mq/$N/recv")"
 	assert_eq b "$(timeout 5 cat "$MNT/mq/$N/recv")"
 	assert_eq 0 "$(curmsgs "$N")" "the interrupted sender sent"
+}
+
+@test "O_NONBLOCK send fails with EAGAIN at once even while another sender is blocked on the full queue" {
+	mkq "$N" "maxmsg=1 msgsize=16"
+	printf a >"$MNT/mq/$N/send"
+	bg "$OUT/s1" bash -c 'printf b > "$1"' x "$MNT/mq/$N/send"
+	sleep 0.2
+	# bounded: a non-blocking sender stuck in the kernel must not hang the suite
+	bg "$OUT/nb" bash -c 'printf c | dd of="$1" oflag=nonblock status=none' x "$MNT/mq/$N/send"
+	wait_pid "$BG_PID" 2 || fail "O_NONBLOCK send blocked behind the blocked sender"
+	[ "$WAIT_STATUS" != 0 ] || fail "O_NONBLOCK send succeeded on a full queue"
+	assert_match "$E_AGAIN" "$(cat "$OUT/nb")" "error of the O_NONBLOCK send"
 }
 
 @test "SIGTERM to the daemon with a blocked reader: the daemon exits 0 and the reader returns" {

@@ -109,8 +109,10 @@ wait_pid() {
 	local pid=$1 secs=${2:-5}
 	WAIT_STATUS=
 	if ! wait_until -t "$secs" pid_gone "$pid"; then
+		local what
+		what="$(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)state $(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null) in $(cat /proc/"$pid"/wchan 2>/dev/null)"
 		kill -9 "$pid" 2>/dev/null
-		fail "pid $pid still running after ${secs}s: $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null) state $(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)"
+		fail "pid $pid still running after ${secs}s: $what"
 		return 1
 	fi
 	wait "$pid" && WAIT_STATUS=0 || WAIT_STATUS=$?
