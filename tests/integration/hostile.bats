@@ -426,3 +426,22 @@ daemon_ok() {
 	assert_eq 0 "$WAIT_STATUS" "second daemon's exit"
 	daemon_ok
 }
+
+@test "a FIFO swapped in for an object after lookup does not hang a worker" {
+	# The owner of a /dev/shm file may replace it with a FIFO between the
+	# kernel's (cached) lookup and the open: open(2) of a FIFO for reading
+	# waits for a writer, and the caller would sit in D state.
+	K=$(kshm "$N")
+	: >"$K"
+	stat "$MNT/shm/$N/data" >/dev/null
+	rm "$K"
+	mkfifo "$K"
+	bg "$OUT/reader" cat "$MNT/shm/$N/data"
+	reader=$BG_PID
+	wait_until -t 3 pid_gone "$reader" && ok=1 || ok=
+	# Release a stuck worker whatever happened, so the mount can go.
+	timeout 2 bash -c 'echo > "$1"' x "$K" 2>/dev/null || true
+	wait_pid "$reader" 3
+	[ -n "$ok" ] || fail "open of data blocked on a FIFO (the worker waited in open(2) for a writer)"
+	daemon_ok
+}
