@@ -35,6 +35,8 @@ static void handle_free(IpcfsHandle *h)
 	if (h->text)
 		g_string_free(h->text, TRUE);
 	g_free(h->msg_buf);
+	if (h->pending)
+		g_string_free(h->pending, TRUE);
 	g_free(h->name);
 	g_mutex_clear(&h->lock);
 	g_free(h);
@@ -155,6 +157,16 @@ static void ipcfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
 }
 
+static void ipcfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	IpcfsHandle *h = handle_of(fi);
+
+	if (h->file->flush)
+		h->file->flush(req, h);
+	else
+		ipcfs_reply_err(req, 0);
+}
+
 static void ipcfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	handle_free(handle_of(fi));
@@ -167,5 +179,6 @@ void ipcfs_file_ops(struct fuse_lowlevel_ops *ops)
 	ops->read = ipcfs_read;
 	ops->write = ipcfs_write;
 	ops->poll = ipcfs_poll;
+	ops->flush = ipcfs_flush;
 	ops->release = ipcfs_release;
 }

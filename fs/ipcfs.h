@@ -27,6 +27,12 @@
 #define IPCFS_INO_MQ_CREATE 6
 
 typedef struct IpcfsKind IpcfsKind;
+
+typedef enum {
+	IPCFS_MQ_PLAIN, /* send, recv: the bytes as they are, one message per open */
+	IPCFS_MQ_PRIO,  /* send-prio, recv-prio: "PRIO BYTES" */
+	IPCFS_MQ_LINES, /* send-lines, recv-lines: one message per line, batched */
+} IpcfsMqMode;
 typedef struct IpcfsFile IpcfsFile;
 typedef struct IpcfsHandle IpcfsHandle;
 
@@ -51,9 +57,13 @@ struct IpcfsHandle {
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
 
 	GMutex lock;      /* protects text and the message state below */
-	char *msg_buf;    /* receive buffer: a little headroom, then msgsize bytes */
-	bool received;    /* a message was taken for this open file */
-	bool frame_prio;  /* recv-prio: the message is handed out as "PRIO BYTES" */
+	IpcfsMqMode mode; /* how a queue file frames messages */
+	char *msg_buf;    /* receive buffer: headroom, msgsize bytes, a newline */
+	bool received;    /* a message was taken and not all handed out yet (or,
+			   * for plain recv files, ever: one message per open) */
+	bool newline_added; /* recv-lines ended the message with a "\n" of its own */
+	bool batch_started; /* recv-lines: a batch went out; empty queue means EOF */
+	GString *pending; /* send-lines: the start of a line not yet ended */
 	size_t msg_start; /* first byte of the message (or of its frame) */
 	size_t msg_pos;   /* next byte to hand out */
 	size_t msg_end;   /* end of the message in msg_buf */
@@ -77,6 +87,8 @@ struct IpcfsFile {
 	void (*read)(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags);
 	void (*write)(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
 		      int flags);
+	/* Answers close(2) of a descriptor, now or later; NULL: nothing to do. */
+	void (*flush)(fuse_req_t req, IpcfsHandle *h);
 	/* Resizes (setattr size, O_TRUNC); NULL: ignored, as for message files
 	 * that the shell opens with O_TRUNC. @h may be NULL (truncate(2)). */
 	int (*truncate)(IpcfsHandle *h, const char *name, off_t size);

@@ -39,11 +39,8 @@ typedef struct {
 	Watch *watch;
 	GList link;      /* in watch->readers or watch->writers */
 	bool is_write;
-	size_t size;     /* read: bytes asked for */
-	char *msg;       /* write: the message */
-	size_t len;
-	unsigned prio;
-	size_t count;    /* write: bytes to report written */
+	size_t size;     /* read: bytes asked for; write: bytes written */
+	char *buf;       /* write: what was written; NULL for a flush */
 } Parked;
 
 struct Watch {
@@ -123,7 +120,7 @@ static Watch *watch_get(IpcfsHandle *h)
 
 static void parked_free(Parked *p)
 {
-	g_free(p->msg);
+	g_free(p->buf);
 	g_free(p);
 }
 
@@ -195,13 +192,13 @@ static void finish_read(Parked *p, int r)
 	parked_free(p);
 }
 
-static void finish_write(Parked *p, int r)
+static void finish_write(Parked *p, ssize_t r)
 {
 	fuse_req_interrupt_func(p->req, NULL, NULL);
-	if (r < 0)
-		ipcfs_reply_err(p->req, r);
+	if (r < 0 || !p->buf)
+		ipcfs_reply_err(p->req, MIN(r, 0));
 	else
-		fuse_reply_write(p->req, p->count);
+		fuse_reply_write(p->req, r);
 	parked_free(p);
 }
 
@@ -211,7 +208,7 @@ static bool serve_one(guint64 id, bool writers)
 {
 	Parked *p;
 	Watch *w;
-	int r;
+	ssize_t r;
 
 	g_mutex_lock(&park_lock);
 	w = watch_by_id(id);
@@ -221,7 +218,7 @@ static bool serve_one(guint64 id, bool writers)
 		return false;
 	}
 	if (writers)
-		r = ipc_mq_send(p->h->fd, p->msg, p->len, p->prio, 0);
+		r = ipcfs_mq_send_write(p->h, p->buf, p->size);
 	else
 		r = p->h->received ? 0 : ipcfs_mq_take(p->h);
 	if (r == -EAGAIN) {
@@ -352,6 +349,11 @@ void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 		ipcfs_mq_reply_message(req, h, size);
 		return;
 	}
+	/* recv-lines ends its batch when the queue runs dry. */
+	if (r == -EAGAIN && h->batch_started) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
 	if (r != -EAGAIN || nonblock) {
 		ipcfs_reply_err(req, r);
 		return;
@@ -363,39 +365,31 @@ void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 	park(p);
 }
 
-void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *msg, size_t len, unsigned prio,
-		    size_t count, bool nonblock)
+void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, bool nonblock)
 {
 	Parked *p;
 	Watch *w;
-	int r = -EAGAIN;
+	ssize_t r = -EAGAIN;
 
-	if (len > (size_t)h->msgsize) {
-		ipcfs_reply_err(req, -EMSGSIZE);
-		return;
-	}
 	/* Send now only if no earlier writer waits for room in this queue. */
 	g_mutex_lock(&park_lock);
 	w = watch_by_id(h->queue_id);
 	if (!w || g_queue_is_empty(&w->writers))
-		r = ipc_mq_send(h->fd, msg, len, prio, 0);
+		r = ipcfs_mq_send_write(h, buf, size);
 	g_mutex_unlock(&park_lock);
-	if (r == 0) {
-		fuse_reply_write(req, count);
-		return;
-	}
 	if (r != -EAGAIN || nonblock) {
-		ipcfs_reply_err(req, r);
+		if (r < 0 || !buf)
+			ipcfs_reply_err(req, MIN(r, 0));
+		else
+			fuse_reply_write(req, r);
 		return;
 	}
 	p = g_new0(Parked, 1);
 	p->req = req;
 	p->h = h;
 	p->is_write = true;
-	p->msg = g_memdup2(msg, len);
-	p->len = len;
-	p->prio = prio;
-	p->count = count;
+	p->buf = g_memdup2(buf, size);
+	p->size = size;
 	park(p);
 }
 

@@ -1,4 +1,5 @@
-/* mq.c — POSIX message queues as mq/NAME/{send,send-prio,recv,recv-prio,info},
+/* mq.c — POSIX message queues as mq/NAME/{send,send-prio,send-lines,recv,
+ * recv-prio,recv-lines,info},
  * mq/.create for queues with their own attributes, and the limits file.
  *
  * Every open file holds its own queue descriptor, opened with the caller's
@@ -89,12 +90,13 @@ static int mq_backing(const char *name, int *dirfd, char **file)
 	return 0;
 }
 
-static int open_queue(IpcfsHandle *h, int oflag)
+static int open_queue(IpcfsHandle *h, int oflag, IpcfsMqMode mode)
 {
 	IpcMqInfo info;
 	struct stat st;
 	int r;
 
+	h->mode = mode;
 	h->fd = ipc_mq_open(h->name, oflag | O_NONBLOCK);
 	if (h->fd < 0)
 		return h->fd;
@@ -108,18 +110,33 @@ static int open_queue(IpcfsHandle *h, int oflag)
 
 static int send_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_WRONLY);
+	return open_queue(h, O_WRONLY, IPCFS_MQ_PLAIN);
+}
+
+static int send_prio_open(IpcfsHandle *h, int flags)
+{
+	return open_queue(h, O_WRONLY, IPCFS_MQ_PRIO);
+}
+
+static int send_lines_open(IpcfsHandle *h, int flags)
+{
+	h->pending = g_string_new(NULL);
+	return open_queue(h, O_WRONLY, IPCFS_MQ_LINES);
 }
 
 static int recv_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_RDONLY);
+	return open_queue(h, O_RDONLY, IPCFS_MQ_PLAIN);
 }
 
 static int recv_prio_open(IpcfsHandle *h, int flags)
 {
-	h->frame_prio = true;
-	return open_queue(h, O_RDONLY);
+	return open_queue(h, O_RDONLY, IPCFS_MQ_PRIO);
+}
+
+static int recv_lines_open(IpcfsHandle *h, int flags)
+{
+	return open_queue(h, O_RDONLY, IPCFS_MQ_LINES);
 }
 
 static void queue_release(IpcfsHandle *h)
@@ -131,25 +148,78 @@ static void queue_release(IpcfsHandle *h)
 static void send_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
 		       int flags)
 {
-	ipcfs_mq_write(req, h, buf, size, 0, size, flags & O_NONBLOCK);
+	ipcfs_mq_write(req, h, buf, size, flags & O_NONBLOCK);
 }
 
-static void send_prio_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size,
-			    off_t off, int flags)
+/* close(2) of send-lines sends the last line even without its newline. */
+static void send_lines_flush(fuse_req_t req, IpcfsHandle *h)
 {
-	unsigned prio;
-	size_t body;
-
-	if (ipc_mq_parse_frame(buf, size, &prio, &body) < 0) {
-		ipcfs_reply_err(req, -EINVAL);
-		return;
-	}
-	ipcfs_mq_write(req, h, buf + body, size - body, prio, size, flags & O_NONBLOCK);
+	if (h->pending->len == 0)
+		ipcfs_reply_err(req, 0);
+	else
+		ipcfs_mq_write(req, h, NULL, 0, false);
 }
 
 static void recv_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
 {
 	ipcfs_mq_read(req, h, size, flags & O_NONBLOCK);
+}
+
+/* Sends the lines of @buf, the first one completing h->pending; keeps a
+ * final partial line in h->pending. */
+static ssize_t send_lines(IpcfsHandle *h, const char *buf, size_t size)
+{
+	size_t done = 0;
+	int r = 0;
+
+	while (done < size) {
+		const char *nl = memchr(buf + done, '\n', size - done);
+		size_t n = nl ? (size_t)(nl + 1 - (buf + done)) : size - done;
+		size_t keep = h->pending->len;
+
+		if (keep + n > (size_t)h->msgsize) {
+			r = -EMSGSIZE;
+			break;
+		}
+		g_string_append_len(h->pending, buf + done, n);
+		if (nl) {
+			r = ipc_mq_send(h->fd, h->pending->str, h->pending->len, 0, 0);
+			if (r < 0) {
+				g_string_truncate(h->pending, keep);
+				break;
+			}
+			g_string_truncate(h->pending, 0);
+		}
+		done += n;
+	}
+	return done > 0 ? (ssize_t)done : r;
+}
+
+ssize_t ipcfs_mq_send_write(IpcfsHandle *h, const char *buf, size_t size)
+{
+	unsigned prio;
+	size_t body;
+	int r;
+
+	if (!buf) {
+		r = ipc_mq_send(h->fd, h->pending->str, h->pending->len, 0, 0);
+		if (r == 0)
+			g_string_truncate(h->pending, 0);
+		return r;
+	}
+	switch (h->mode) {
+	case IPCFS_MQ_LINES:
+		return send_lines(h, buf, size);
+	case IPCFS_MQ_PRIO:
+		if (ipc_mq_parse_frame(buf, size, &prio, &body) < 0)
+			return -EINVAL;
+		break;
+	default:
+		prio = 0;
+		body = 0;
+	}
+	r = ipc_mq_send(h->fd, buf + body, size - body, prio, 0);
+	return r < 0 ? r : (ssize_t)size;
 }
 
 int ipcfs_mq_take(IpcfsHandle *h)
@@ -159,14 +229,17 @@ int ipcfs_mq_take(IpcfsHandle *h)
 	int head;
 
 	if (!h->msg_buf)
-		h->msg_buf = g_malloc(MSG_HEADROOM + h->msgsize);
+		h->msg_buf = g_malloc(MSG_HEADROOM + h->msgsize + 1);
 	len = ipc_mq_receive(h->fd, h->msg_buf + MSG_HEADROOM, h->msgsize, &h->msg_prio, 0);
 	if (len < 0)
 		return len;
 	h->received = true;
 	h->msg_start = MSG_HEADROOM;
 	h->msg_end = MSG_HEADROOM + len;
-	if (h->frame_prio) {
+	h->newline_added = h->mode == IPCFS_MQ_LINES && (len == 0 || h->msg_buf[h->msg_end - 1] != '\n');
+	if (h->newline_added)
+		h->msg_buf[h->msg_end++] = '\n';
+	if (h->mode == IPCFS_MQ_PRIO) {
 		char prefix[MSG_HEADROOM];
 
 		head = snprintf(prefix, sizeof(prefix), "%u ", h->msg_prio);
@@ -177,22 +250,71 @@ int ipcfs_mq_take(IpcfsHandle *h)
 	return 0;
 }
 
-void ipcfs_mq_put_back(IpcfsHandle *h)
+/* The descriptor may be read-only: reopen the same queue for writing through
+ * /proc, which works even if the queue was unlinked meanwhile. */
+static void requeue(IpcfsHandle *h, const char *msg, size_t len, unsigned prio)
 {
-	/* The descriptor may be read-only: reopen the same queue for writing
-	 * through /proc, which works even if the queue was unlinked meanwhile. */
 	g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", h->fd);
 	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	int r = fd < 0 ? -errno
-		       : ipc_mq_send(fd, h->msg_buf + MSG_HEADROOM, h->msg_end - MSG_HEADROOM,
-				     h->msg_prio, 0);
+	int r = fd < 0 ? -errno : ipc_mq_send(fd, msg, len, prio, 0);
 
 	if (fd >= 0)
 		close(fd);
 	if (r < 0)
 		g_warning("queue %s: a message could not be put back: %s", h->name,
 			  g_strerror(-r));
+}
+
+void ipcfs_mq_put_back(IpcfsHandle *h)
+{
+	requeue(h, h->msg_buf + MSG_HEADROOM, h->msg_end - MSG_HEADROOM - h->newline_added,
+		h->msg_prio);
 	h->received = false;
+}
+
+typedef struct {
+	unsigned prio;
+	size_t off; /* in the reply */
+	size_t len; /* without a newline recv-lines added */
+} BatchEntry;
+
+/* recv-lines: whole messages while they fit; one alone larger than the read
+ * is handed out over several reads. */
+static void reply_batch(fuse_req_t req, IpcfsHandle *h, size_t size)
+{
+	g_autoptr(GByteArray) out = g_byte_array_sized_new(MIN(size, 1 << 16));
+	g_autoptr(GArray) whole = g_array_new(FALSE, FALSE, sizeof(BatchEntry));
+	bool more = true;
+
+	while (more) {
+		size_t left, n;
+
+		g_mutex_lock(&h->lock);
+		left = h->msg_end - h->msg_pos;
+		n = MIN(left, size - out->len);
+		if (n < left && out->len > 0)
+			n = 0;
+		if (n > 0 && h->msg_pos == h->msg_start) {
+			BatchEntry e = {h->msg_prio, out->len,
+					h->msg_end - h->msg_start - h->newline_added};
+
+			g_array_append_val(whole, e);
+		}
+		g_byte_array_append(out, (guint8 *)h->msg_buf + h->msg_pos, n);
+		h->msg_pos += n;
+		h->received = h->msg_pos < h->msg_end;
+		more = !h->received && out->len < size;
+		g_mutex_unlock(&h->lock);
+		more = more && ipcfs_mq_take(h) == 0;
+	}
+	h->batch_started = true;
+	if (fuse_reply_buf(req, (char *)out->data, out->len) == 0)
+		return;
+	for (guint i = 0; i < whole->len; i++) {
+		BatchEntry *e = &g_array_index(whole, BatchEntry, i);
+
+		requeue(h, (char *)out->data + e->off, e->len, e->prio);
+	}
 }
 
 void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
@@ -201,6 +323,10 @@ void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
 	size_t n;
 	bool first;
 
+	if (h->mode == IPCFS_MQ_LINES) {
+		reply_batch(req, h, size);
+		return;
+	}
 	/* Account before replying: after the reply the reader may close and
 	 * @h may be freed. A failed reply means no one will close it. */
 	g_mutex_lock(&h->lock);
@@ -215,7 +341,7 @@ void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
 
 static int info_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_RDONLY);
+	return open_queue(h, O_RDONLY, IPCFS_MQ_PLAIN);
 }
 
 static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
@@ -230,42 +356,29 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 	return 0;
 }
 
-static const IpcfsFile send_file = {
-	.name = "send",
+#define SEND_FILE(fname, open_fn)                                                                  \
+	{                                                                                          \
+		.name = fname, .perm_mask = 0222, .stream = true, .open = open_fn,                 \
+		.write = send_write, .poll = ipcfs_mq_poll, .release = queue_release,              \
+	}
+#define RECV_FILE(fname, open_fn)                                                                  \
+	{                                                                                          \
+		.name = fname, .perm_mask = 0444, .stream = true, .open = open_fn,                 \
+		.read = recv_read, .poll = ipcfs_mq_poll, .release = queue_release,                \
+	}
+
+static const IpcfsFile send_file = SEND_FILE("send", send_open);
+static const IpcfsFile send_prio_file = SEND_FILE("send-prio", send_prio_open);
+static const IpcfsFile recv_file = RECV_FILE("recv", recv_open);
+static const IpcfsFile recv_prio_file = RECV_FILE("recv-prio", recv_prio_open);
+static const IpcfsFile recv_lines_file = RECV_FILE("recv-lines", recv_lines_open);
+static const IpcfsFile send_lines_file = {
+	.name = "send-lines",
 	.perm_mask = 0222,
 	.stream = true,
-	.open = send_open,
+	.open = send_lines_open,
 	.write = send_write,
-	.poll = ipcfs_mq_poll,
-	.release = queue_release,
-};
-
-static const IpcfsFile send_prio_file = {
-	.name = "send-prio",
-	.perm_mask = 0222,
-	.stream = true,
-	.open = send_open,
-	.write = send_prio_write,
-	.poll = ipcfs_mq_poll,
-	.release = queue_release,
-};
-
-static const IpcfsFile recv_file = {
-	.name = "recv",
-	.perm_mask = 0444,
-	.stream = true,
-	.open = recv_open,
-	.read = recv_read,
-	.poll = ipcfs_mq_poll,
-	.release = queue_release,
-};
-
-static const IpcfsFile recv_prio_file = {
-	.name = "recv-prio",
-	.perm_mask = 0444,
-	.stream = true,
-	.open = recv_prio_open,
-	.read = recv_read,
+	.flush = send_lines_flush,
 	.poll = ipcfs_mq_poll,
 	.release = queue_release,
 };
@@ -279,7 +392,8 @@ static const IpcfsFile info_file = {
 };
 
 static const IpcfsFile *const mq_files[] = {
-	&send_file, &send_prio_file, &recv_file, &recv_prio_file, &info_file, NULL,
+	&send_file,  &send_prio_file, &send_lines_file, &recv_file,
+	&recv_prio_file, &recv_lines_file, &info_file,  NULL,
 };
 
 const IpcfsKind ipcfs_mq_kind = {

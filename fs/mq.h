@@ -12,9 +12,17 @@ int ipcfs_mq_take(IpcfsHandle *h);
  * behind messages of equal priority), and forgets it. */
 void ipcfs_mq_put_back(IpcfsHandle *h);
 
-/* Replies with up to @size further bytes of @h's message (0 bytes: EOF). A
- * failed reply of the first bytes puts the message back: nothing is lost. */
+/* Replies with up to @size further bytes of @h's message (0 bytes: EOF);
+ * recv-lines adds every further message that waits and fits. A failed reply
+ * puts back what it held: nothing is lost. */
 void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size);
+
+/* Sends what one write of @size bytes to @h carries: one message, or with
+ * send-lines one per line (a final partial line waits for the next write or
+ * for close). @buf NULL sends send-lines' pending partial line. Returns the
+ * bytes consumed (maybe fewer than @size: a short write), -EAGAIN if the
+ * queue was full before anything was sent, or another -errno. */
+ssize_t ipcfs_mq_send_write(IpcfsHandle *h, const char *buf, size_t size);
 
 /* The parking lot (mq-park.c). A read on an empty queue or a write to a full
  * one is kept, the worker returns, and the event thread answers it when a
@@ -22,10 +30,9 @@ void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size);
 void ipcfs_mq_park_init(void);
 void ipcfs_mq_park_shutdown(void);
 void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock);
-/* Sends @len bytes of @msg at @prio and replies that @count bytes were
- * written (a framed write counts its header too). */
-void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *msg, size_t len, unsigned prio,
-		    size_t count, bool nonblock);
+/* Sends a write's messages (ipcfs_mq_send_write), waiting for room unless
+ * @nonblock. @buf NULL: a flush (close) of send-lines, answered with 0. */
+void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, bool nonblock);
 void ipcfs_mq_poll(fuse_req_t req, IpcfsHandle *h, struct fuse_pollhandle *ph);
 /* Drops @h's poll handle; call before closing @h's queue. */
 void ipcfs_mq_forget_poll(IpcfsHandle *h);
