@@ -20,6 +20,7 @@
 
 struct IpcSem {
 	sem_t *sem; /* MAP_SHARED mapping of sem.NAME */
+	int fd;     /* sem.NAME itself, for fstat once the name is gone */
 };
 
 int ipc_sem_name_check(const char *name)
@@ -38,15 +39,22 @@ static int sem_path(const char *name, char path[static IPC_NAME_MAX + 1])
 	return 0;
 }
 
+/* Maps the sem_t in @fd; the IpcSem keeps a descriptor of its own. */
 static int sem_map(int fd, IpcSem **sem)
 {
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	void *p;
 
-	p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
+	if (own < 0)
 		return -errno;
+	p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(own);
+		return -errno;
+	}
 	*sem = g_new(IpcSem, 1);
 	(*sem)->sem = p;
+	(*sem)->fd = own;
 	return 0;
 }
 
@@ -124,7 +132,7 @@ int ipc_sem_open(int dirfd, const char *name, IpcSem **sem)
 	r = sem_path(name, path);
 	if (r < 0)
 		return r;
-	fd = openat(dirfd, path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		/* A symlink or a directory is no semaphore. */
 		return errno == ELOOP || errno == EISDIR ? -EINVAL : -errno;
@@ -140,6 +148,7 @@ void ipc_sem_close(IpcSem *sem)
 	if (!sem)
 		return;
 	munmap(sem->sem, sizeof(sem_t));
+	close(sem->fd);
 	g_free(sem);
 }
 
@@ -200,6 +209,11 @@ int ipc_sem_timedwait(IpcSem *sem, int timeout_ms)
 static int sem_read_value(sem_t *s, int *value)
 {
 	return sem_getvalue(s, value) < 0 ? -errno : 0;
+}
+
+int ipc_sem_fd(const IpcSem *sem)
+{
+	return sem->fd;
 }
 
 int ipc_sem_getvalue(IpcSem *sem, int *value)

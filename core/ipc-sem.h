@@ -60,6 +60,10 @@ int ipc_sem_trywait(IpcSem *sem, unsigned count);
  * Returns 0, -ETIMEDOUT, -EINTR (a signal), -EFAULT (the file was truncated). */
 int ipc_sem_timedwait(IpcSem *sem, int timeout_ms);
 
+/* The descriptor of the semaphore's file (for fstat, also once the name is
+ * gone); it belongs to @sem. */
+int ipc_sem_fd(const IpcSem *sem);
+
 /* Stores the current value in *value. */
 int ipc_sem_getvalue(IpcSem *sem, int *value);
 

@@ -40,12 +40,21 @@ int ipc_shm_create(const char *name, int oflag, mode_t mode)
 
 int ipc_shm_open(const char *name, int oflag)
 {
-	int r = ipc_shm_name_check(name);
+	struct stat st;
+	int fd = ipc_shm_name_check(name);
 
-	if (r < 0)
-		return r;
-	r = shm_open(name, oflag, 0);
-	return r < 0 ? -errno : r;
+	if (fd < 0)
+		return fd;
+	/* O_NONBLOCK: a FIFO someone left in /dev/shm must not hang the open
+	 * (on a regular file the flag changes nothing). */
+	fd = shm_open(name, oflag | O_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
 }
 
 int ipc_shm_unlink(const char *name)

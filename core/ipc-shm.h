@@ -29,7 +29,8 @@ int ipc_shm_name_check(const char *name);
 int ipc_shm_create(const char *name, int oflag, mode_t mode);
 
 /* Opens existing object @name with @oflag (O_RDONLY or O_RDWR, maybe
- * O_TRUNC). Returns its fd or -errno. */
+ * O_TRUNC). Returns its fd or -errno; -ENOENT for anything in /dev/shm that
+ * is not a regular file (never waits, even on a FIFO). */
 int ipc_shm_open(const char *name, int oflag);
 
 /* Removes object @name (shm_unlink): open descriptors and mappings live on. */

@@ -30,6 +30,8 @@ static IpcfsHandle *handle_of(struct fuse_file_info *fi)
 
 static void handle_free(IpcfsHandle *h)
 {
+	if (h->node)
+		ipcfs_node_close(h->node, h);
 	if (h->file->release)
 		h->file->release(h);
 	if (h->text)
@@ -85,9 +87,13 @@ static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		ipcfs_reply_err(req, r);
 		return;
 	}
+	h->node = node;
+	ipcfs_node_open(node, h);
 	fi->fh = (uintptr_t)h;
 	fi->direct_io = 1;
 	fi->nonseekable = node->file->stream;
+	/* No FLUSH round trip on close unless the file wants one. */
+	fi->noflush = !node->file->flush;
 	if (fuse_reply_open(req, fi) < 0)
 		handle_free(h);
 }

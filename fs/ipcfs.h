@@ -50,9 +50,10 @@ extern IpcfsConfig ipcfs_config;
 /* An open file. Allocated by file.c, which calls the file's open and release
  * handlers; the fields below @lock belong to the kind's handlers. */
 struct IpcfsHandle {
+	struct IpcfsNode *node; /* the file's node, for as long as it is open */
 	const IpcfsFile *file;
 	char *name;       /* object name */
-	int fd;           /* queue descriptor or shm fd, -1 if none */
+	int fd;           /* queue descriptor, shm fd or the semaphore's file; -1 if none */
 	IpcSem *sem;      /* open semaphore (value files) */
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
 
@@ -78,6 +79,11 @@ struct IpcfsFile {
 	const char *name;
 	mode_t perm_mask; /* shown mode = object's mode & perm_mask */
 	bool stream;      /* a message file: not seekable */
+	/* A write may wait (send, value). The kernel holds the inode's lock
+	 * for the whole of a write, so one waiting write would hold up every
+	 * other writer of the file (a post behind a wait, forever). Each
+	 * lookup of such a file makes a new inode, so each open has its own. */
+	bool inode_per_open;
 	/* Opens: sets up h (fd, sem...) with the caller's credentials in force.
 	 * Returns 0 or -errno. NULL: nothing to open. */
 	int (*open)(IpcfsHandle *h, int flags);

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_READ 524288 /* 512 KiB */
+
 IpcfsConfig ipcfs_config = {.mq_dirfd = -1, .shm_dirfd = -1};
 
 struct ipcfs_options {
@@ -55,8 +57,11 @@ static void print_usage(const char *prog)
 static void ipcfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	/* Big messages and shm blocks in one request (libfuse 3.14 caps
-	 * requests at 256 pages). */
+	 * requests at 256 pages). Replies stay at 512 KiB: with its header, a
+	 * 1 MiB reply no longer fits the largest pipe an unprivileged process
+	 * may make (pipe-max-size), and libfuse then gives up splicing. */
 	conn->max_write = 1 << 20;
+	conn->max_read = MAX_READ;
 	/* One read(2) of a message file must stay one request, in order. */
 	conn->want &= ~FUSE_CAP_ASYNC_DIO;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
@@ -170,6 +175,8 @@ int main(int argc, char *argv[])
 	ipcfs_nodes_init();
 	ipcfs_tree_init();
 
+	/* The kernel takes max_read from the mount options only. */
+	fuse_opt_add_arg(&args, "-omax_read=" G_STRINGIFY(MAX_READ));
 	se = fuse_session_new(&args, ipcfs_ops(), sizeof(struct fuse_lowlevel_ops), NULL);
 	if (!se)
 		goto out_nodes;

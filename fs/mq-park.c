@@ -22,6 +22,7 @@
  */
 #define G_LOG_DOMAIN "ipcfs"
 
+#include "caller.h"
 #include "mq.h"
 
 #include <errno.h>
@@ -29,7 +30,11 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* How often parked requests look for their queue being removed. */
+#define REMOVED_CHECK_MS 1000
 
 typedef struct Watch Watch;
 
@@ -178,7 +183,7 @@ static void park(Parked *p)
 static void finish_read(Parked *p, int r)
 {
 	fuse_req_interrupt_func(p->req, NULL, NULL);
-	if (r == 0 && fuse_req_interrupted(p->req)) {
+	if (r == 0 && (fuse_req_interrupted(p->req) || ipcfs_caller_dying(p->req))) {
 		g_mutex_lock(&p->h->lock);
 		if (p->h->msg_pos == p->h->msg_start)
 			ipcfs_mq_put_back(p->h);
@@ -219,8 +224,10 @@ static bool serve_one(guint64 id, bool writers)
 	}
 	if (writers)
 		r = ipcfs_mq_send_write(p->h, p->buf, p->size);
+	else if (p->h->received)
+		r = 0;
 	else
-		r = p->h->received ? 0 : ipcfs_mq_take(p->h);
+		r = ipcfs_caller_dying(p->req) ? -EINTR : ipcfs_mq_take(p->h);
 	if (r == -EAGAIN) {
 		g_mutex_unlock(&park_lock);
 		return false;
@@ -262,12 +269,52 @@ static void notify_pollers(guint64 id, guint32 revents)
 	g_ptr_array_free(ready, TRUE);
 }
 
+/* Requests parked on a queue that was removed (mq_unlink) would wait for
+ * good: no one can open it any more. They get EIDRM. */
+static void fail_removed_queues(void)
+{
+	GList *gone = NULL;
+	GList *watch_list;
+	struct stat st;
+
+	g_mutex_lock(&park_lock);
+	watch_list = g_hash_table_get_values(watches);
+	for (GList *l = watch_list; l; l = l->next) {
+		Watch *w = l->data;
+		GList *mine;
+
+		if (fstat(w->fd, &st) < 0 || st.st_nlink > 0)
+			continue;
+		mine = g_list_concat(g_list_copy(w->readers.head), g_list_copy(w->writers.head));
+		/* The last unlink may free w. */
+		for (GList *m = mine; m; m = m->next)
+			parked_unlink(m->data);
+		gone = g_list_concat(gone, mine);
+	}
+	g_list_free(watch_list);
+	g_mutex_unlock(&park_lock);
+	for (GList *l = gone; l; l = l->next) {
+		Parked *p = l->data;
+
+		fuse_req_interrupt_func(p->req, NULL, NULL);
+		fuse_reply_err(p->req, EIDRM);
+		parked_free(p);
+	}
+	g_list_free(gone);
+}
+
 static gpointer event_loop(gpointer data)
 {
 	struct epoll_event evs[64];
+	gint64 next_check = g_get_monotonic_time() + REMOVED_CHECK_MS * 1000;
 
 	for (;;) {
-		int n = epoll_wait(epfd, evs, G_N_ELEMENTS(evs), -1);
+		int n = epoll_wait(epfd, evs, G_N_ELEMENTS(evs), REMOVED_CHECK_MS);
+
+		if (g_get_monotonic_time() >= next_check) {
+			fail_removed_queues();
+			next_check = g_get_monotonic_time() + REMOVED_CHECK_MS * 1000;
+		}
 
 		for (int i = 0; i < n; i++) {
 			guint64 id = evs[i].data.u64;
@@ -343,7 +390,7 @@ void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 	if (h->received)
 		r = 0;
 	else if (!w || g_queue_is_empty(&w->readers))
-		r = ipcfs_mq_take(h);
+		r = ipcfs_caller_dying(req) ? -EINTR : ipcfs_mq_take(h);
 	g_mutex_unlock(&park_lock);
 	if (r == 0) {
 		ipcfs_mq_reply_message(req, h, size);

@@ -358,7 +358,8 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 
 #define SEND_FILE(fname, open_fn)                                                                  \
 	{                                                                                          \
-		.name = fname, .perm_mask = 0222, .stream = true, .open = open_fn,                 \
+		.name = fname, .perm_mask = 0222, .stream = true, .inode_per_open = true,         \
+		.open = open_fn,                                                                   \
 		.write = send_write, .poll = ipcfs_mq_poll, .release = queue_release,              \
 	}
 #define RECV_FILE(fname, open_fn)                                                                  \
@@ -376,6 +377,7 @@ static const IpcfsFile send_lines_file = {
 	.name = "send-lines",
 	.perm_mask = 0222,
 	.stream = true,
+	.inode_per_open = true,
 	.open = send_lines_open,
 	.write = send_write,
 	.flush = send_lines_flush,

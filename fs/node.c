@@ -3,6 +3,9 @@
 
 #include "node.h"
 
+#include <errno.h>
+#include <sys/stat.h>
+
 const IpcfsKind *const ipcfs_kinds[] = {&ipcfs_mq_kind, &ipcfs_shm_kind, &ipcfs_sem_kind, NULL};
 
 static GMutex table_lock;
@@ -70,7 +73,7 @@ IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFi
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
-	node = g_hash_table_lookup(by_key, key);
+	node = file && file->inode_per_open ? NULL : g_hash_table_lookup(by_key, key);
 	if (!node) {
 		node = g_new0(IpcfsNode, 1);
 		node->ino = next_ino++;
@@ -78,13 +81,44 @@ IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFi
 		node->kind = kind;
 		node->name = g_strdup(name);
 		node->file = file;
-		node->key = g_steal_pointer(&key);
-		g_hash_table_insert(by_key, node->key, node);
+		if (!(file && file->inode_per_open)) {
+			node->key = g_steal_pointer(&key);
+			g_hash_table_insert(by_key, node->key, node);
+		}
 		g_hash_table_insert(by_ino, &node->ino, node);
 	}
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;
+}
+
+void ipcfs_node_open(IpcfsNode *node, IpcfsHandle *h)
+{
+	g_mutex_lock(&table_lock);
+	node->handles = g_list_prepend(node->handles, h);
+	g_mutex_unlock(&table_lock);
+}
+
+void ipcfs_node_close(IpcfsNode *node, IpcfsHandle *h)
+{
+	g_mutex_lock(&table_lock);
+	node->handles = g_list_remove(node->handles, h);
+	g_mutex_unlock(&table_lock);
+}
+
+int ipcfs_node_fstat(IpcfsNode *node, struct stat *st)
+{
+	int r = -ENOENT;
+
+	g_mutex_lock(&table_lock);
+	for (GList *l = node->handles; l && r == -ENOENT; l = l->next) {
+		IpcfsHandle *h = l->data;
+
+		if (h->fd >= 0)
+			r = fstat(h->fd, st) < 0 ? -errno : 0;
+	}
+	g_mutex_unlock(&table_lock);
+	return r;
 }
 
 void ipcfs_node_forget(fuse_ino_t ino, guint64 n)
@@ -97,7 +131,8 @@ void ipcfs_node_forget(fuse_ino_t ino, guint64 n)
 	if (node) {
 		node->nlookup -= MIN(n, node->nlookup);
 		if (node->nlookup == 0) {
-			g_hash_table_remove(by_key, node->key);
+			if (node->key)
+				g_hash_table_remove(by_key, node->key);
 			g_hash_table_remove(by_ino, &key);
 		}
 	}

@@ -18,14 +18,15 @@ typedef enum {
 	NODE_FILE,    /* KIND/NAME/FILE, or a fixed file (limits, mq/.create) */
 } IpcfsNodeType;
 
-typedef struct {
+typedef struct IpcfsNode {
 	fuse_ino_t ino;
 	IpcfsNodeType type;
 	const IpcfsKind *kind; /* NODE_KIND, NODE_OBJECT, NODE_FILE in an object */
 	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object) */
 	const IpcfsFile *file; /* NODE_FILE */
 	guint64 nlookup;       /* the kernel's lookup count; protected by the table lock */
-	char *key;             /* table key, NULL for fixed nodes */
+	GList *handles;        /* IpcfsHandle open on this file; protected by the table lock */
+	char *key;             /* table key; NULL for fixed nodes and inode_per_open files */
 } IpcfsNode;
 
 void ipcfs_nodes_init(void);
@@ -37,8 +38,18 @@ void ipcfs_nodes_free(void);
 IpcfsNode *ipcfs_node_get(fuse_ino_t ino);
 
 /* Returns the node of @name in @kind (and of @file in it if non-NULL),
- * making it if needed, with its lookup count raised by one. */
+ * making it if needed (always, for an inode_per_open file), with its lookup
+ * count raised by one. */
 IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFile *file);
+
+/* Records that @h is open on @node, until ipcfs_node_close. The kernel
+ * holds a lookup on @node while it is open. */
+void ipcfs_node_open(IpcfsNode *node, IpcfsHandle *h);
+void ipcfs_node_close(IpcfsNode *node, IpcfsHandle *h);
+
+/* fstat()s a descriptor open on @node: what is left of an object that was
+ * removed while open. -ENOENT if none is open. */
+int ipcfs_node_fstat(IpcfsNode *node, struct stat *st);
 
 /* Drops @n lookups; frees the node at zero. Fixed nodes are never counted
  * nor freed. */

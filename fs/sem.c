@@ -57,7 +57,12 @@ static int sem_backing(const char *name, int *dirfd, char **file)
 
 static int value_open(IpcfsHandle *h, int flags)
 {
-	return ipc_sem_open(ipcfs_config.shm_dirfd, h->name, &h->sem);
+	int r = ipc_sem_open(ipcfs_config.shm_dirfd, h->name, &h->sem);
+
+	/* Borrowed, for stat; closed with the semaphore. */
+	if (r == 0)
+		h->fd = ipc_sem_fd(h->sem);
+	return r;
 }
 
 static void value_release(IpcfsHandle *h)
@@ -162,6 +167,7 @@ void ipcfs_sem_shutdown(void)
 static const IpcfsFile value_file = {
 	.name = "value",
 	.perm_mask = 0666,
+	.inode_per_open = true,
 	.open = value_open,
 	.snapshot = value_snapshot,
 	.write = value_write,

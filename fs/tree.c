@@ -44,9 +44,16 @@ static void fill_fixed(const IpcfsNode *node, struct stat *st)
 	}
 }
 
-static int fill_object(const IpcfsNode *node, struct stat *st)
+/* An open file lives on after its object is removed, as any open file
+ * does: fstat(2) of it (@h) goes to its descriptor, and a stat by path finds
+ * a descriptor open on the node once the name is gone. */
+static int fill_object(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 {
-	int r = node->kind->stat(node->name, st);
+	int r = h && h->fd >= 0 ? (fstat(h->fd, st) < 0 ? -errno : 0)
+				: node->kind->stat(node->name, st);
+
+	if (r == -ENOENT && !h && node->type == NODE_FILE)
+		r = ipcfs_node_fstat(node, st);
 
 	if (r < 0)
 		return r;
@@ -62,12 +69,12 @@ static int fill_object(const IpcfsNode *node, struct stat *st)
 	return 0;
 }
 
-int ipcfs_node_stat(const IpcfsNode *node, struct stat *st)
+int ipcfs_node_stat(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 {
 	int r = 0;
 
 	if (node->name)
-		r = fill_object(node, st);
+		r = fill_object(node, h, st);
 	else
 		fill_fixed(node, st);
 	st->st_ino = node->ino;
@@ -82,10 +89,18 @@ static double attr_timeout(const IpcfsNode *node)
 	return node->file && node->file->size ? 0.0 : OBJECT_TIMEOUT;
 }
 
+static double entry_timeout(const IpcfsNode *node)
+{
+	if (!node->name)
+		return FIXED_TIMEOUT;
+	/* Each open of these must look up (and get) a new inode. */
+	return node->file && node->file->inode_per_open ? 0.0 : OBJECT_TIMEOUT;
+}
+
 static void reply_entry(fuse_req_t req, IpcfsNode *node)
 {
 	struct fuse_entry_param e = {0};
-	int r = ipcfs_node_stat(node, &e.attr);
+	int r = ipcfs_node_stat(node, NULL, &e.attr);
 
 	if (r < 0) {
 		ipcfs_node_forget(node->ino, 1);
@@ -93,7 +108,7 @@ static void reply_entry(fuse_req_t req, IpcfsNode *node)
 		return;
 	}
 	e.ino = node->ino;
-	e.entry_timeout = node->name ? OBJECT_TIMEOUT : FIXED_TIMEOUT;
+	e.entry_timeout = entry_timeout(node);
 	e.attr_timeout = attr_timeout(node);
 	/* Undo the count if the kernel never saw the entry. */
 	if (fuse_reply_entry(req, &e) < 0)
@@ -189,7 +204,7 @@ static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	r = ipcfs_node_stat(node, &st);
+	r = ipcfs_node_stat(node, fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, &st);
 	if (r < 0)
 		ipcfs_reply_err(req, r);
 	else
@@ -421,7 +436,7 @@ static size_t add_entry(fuse_req_t req, IpcfsNode *dir, const char *name, char *
 		node = lookup_in(dir, name, &err);
 		if (!node)
 			return (size_t)-1;
-		if (ipcfs_node_stat(node, &e.attr) < 0) {
+		if (ipcfs_node_stat(node, NULL, &e.attr) < 0) {
 			ipcfs_node_forget(node->ino, 1);
 			return (size_t)-1;
 		}
@@ -432,7 +447,7 @@ static size_t add_entry(fuse_req_t req, IpcfsNode *dir, const char *name, char *
 		return fuse_add_direntry(req, buf, room, name, &e.attr, next);
 	if (node) {
 		e.ino = node->ino;
-		e.entry_timeout = node->name ? OBJECT_TIMEOUT : FIXED_TIMEOUT;
+		e.entry_timeout = entry_timeout(node);
 		e.attr_timeout = attr_timeout(node);
 	}
 	n = fuse_add_direntry_plus(req, buf, room, name, &e, next);

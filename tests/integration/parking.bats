@@ -98,12 +98,16 @@ state() { echo "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) $(cat "/proc/$1/
 }
 
 # storm_reader I — one reader killed at a random moment by a random signal.
+# It reads straight into a mapped file: a killed cat could lose a message
+# it did receive (killed between its read and its write), which says
+# nothing about the daemon; the mapping keeps whatever the read delivered.
 storm_reader() {
 	local sigs=(INT KILL TERM) sig delay
 	sig=${sigs[RANDOM % 3]}
 	delay=0.0$((RANDOM % 9 + 1))
 	local st=0
-	timeout -s "$sig" "$delay" cat "$MNT/mq/$N/recv" >"$OUT/s.$1" 2>"$OUT/se.$1" 3>&- || st=$?
+	timeout -s "$sig" "$delay" read-mapped "$OUT/m.$1" "$MNT/mq/$N/recv" 2>"$OUT/se.$1" 3>&- || st=$?
+	tr -d '\0' <"$OUT/m.$1" >"$OUT/s.$1"
 	echo "$1 $st $sig" >>"$OUT/status.$2"
 }
 
