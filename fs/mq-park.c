@@ -11,7 +11,7 @@
  * - park_lock guards `parked`, `watches` and everything in them, and each
  *   handle's ph/poll_events. A Parked is owned by whoever unlinks it from the
  *   table under park_lock: the event thread (it answers), the interrupt
- *   callback (EINTR) or shutdown (EINTR). Exactly one of them replies.
+ *   callback (EINTR) or shutdown (ENOTCONN). Exactly one of them replies.
  * - A message is taken from the kernel only under park_lock, for the oldest
  *   reader still parked; so an interrupt either finds the reader parked and
  *   nothing taken, or finds it gone. The interrupt callback is unregistered
@@ -157,11 +157,15 @@ static void on_interrupt(fuse_req_t req, void *data)
  * came already, it ran and found nothing, and fuse_req_interrupted says so. */
 static void park(Parked *p)
 {
-	int err = EINTR;
+	int err;
 
 	fuse_req_interrupt_func(p->req, on_interrupt, NULL);
 	g_mutex_lock(&park_lock);
-	if (!stopping && !fuse_req_interrupted(p->req)) {
+	if (stopping) {
+		err = ENOTCONN;
+	} else if (fuse_req_interrupted(p->req)) {
+		err = EINTR;
+	} else {
 		p->watch = watch_get(p->h);
 		err = p->watch ? 0 : errno;
 	}
@@ -346,8 +350,8 @@ void ipcfs_mq_park_init(void)
 	event_thread = g_thread_new("mq-events", event_loop, NULL);
 }
 
-/* Answers every parked request EINTR (nothing was taken for them) and stops
- * the event thread. */
+/* Answers every parked request ENOTCONN (nothing was taken for them: EINTR
+ * would make tools retry on a mount going away) and stops the thread. */
 void ipcfs_mq_park_shutdown(void)
 {
 	GList *all;
@@ -362,7 +366,7 @@ void ipcfs_mq_park_shutdown(void)
 		Parked *p = l->data;
 
 		fuse_req_interrupt_func(p->req, NULL, NULL);
-		fuse_reply_err(p->req, EINTR);
+		fuse_reply_err(p->req, ENOTCONN);
 		parked_free(p);
 	}
 	g_list_free(all);

@@ -5,10 +5,12 @@
  * (a semaphore has no descriptor to poll), so the filesystem's own workers
  * are never tied up. The waiter waits in slices of WAIT_SLICE_MS and looks
  * for an interrupt (or shutdown) between slices: an interrupted wait gives
- * back every count it took and answers EINTR, so it takes nothing.
+ * back every count it took and answers EINTR (ENOTCONN at shutdown), so it
+ * takes nothing.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
+#include "caller.h"
 #include "ipcfs.h"
 
 #include <errno.h>
@@ -80,9 +82,13 @@ static int value_snapshot(IpcfsHandle *h, fuse_req_t req)
 	return r;
 }
 
-static bool wait_abandoned(fuse_req_t req)
+/* Why a wait must end now: -EINTR (interrupted, or its caller is being
+ * killed), -ENOTCONN (the daemon is stopping), else 0. */
+static int wait_abandoned(fuse_req_t req)
 {
-	return g_atomic_int_get(&stopping) || fuse_req_interrupted(req);
+	if (g_atomic_int_get(&stopping))
+		return -ENOTCONN;
+	return fuse_req_interrupted(req) || ipcfs_caller_dying(req) ? -EINTR : 0;
 }
 
 /* Runs on a waiter thread: takes w->count, or nothing. */
@@ -96,14 +102,12 @@ static void wait_run(gpointer data, gpointer unused)
 		r = ipc_sem_timedwait(w->sem, WAIT_SLICE_MS);
 		if (r == 0)
 			taken++;
-		else if ((r == -ETIMEDOUT || r == -EINTR) && !wait_abandoned(w->req))
-			r = 0;
+		else if (r == -ETIMEDOUT || r == -EINTR)
+			r = wait_abandoned(w->req);
 	}
-	if (r == -ETIMEDOUT)
-		r = -EINTR;
 	/* Last look just before the answer: a waiter that is gone takes nothing. */
-	if (r == 0 && wait_abandoned(w->req))
-		r = -EINTR;
+	if (r == 0)
+		r = wait_abandoned(w->req);
 	if (r < 0 && taken > 0)
 		ipc_sem_post(w->sem, taken);
 	if (r < 0)
@@ -157,7 +161,7 @@ void ipcfs_sem_init(void)
 	waiters = g_thread_pool_new(wait_run, NULL, -1, FALSE, NULL);
 }
 
-/* Ends every wait (EINTR, nothing taken) and the waiter threads. */
+/* Ends every wait (ENOTCONN, nothing taken) and the waiter threads. */
 void ipcfs_sem_shutdown(void)
 {
 	g_atomic_int_set(&stopping, 1);
