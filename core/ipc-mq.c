@@ -119,21 +119,24 @@ static int mq_errno(int timeout_ms)
 	return errno == ETIMEDOUT && timeout_ms == 0 ? -EAGAIN : -errno;
 }
 
+/* glibc declares the timed calls' deadline non-null: no deadline, no timed call. */
 int ipc_mq_send(int mqd, const void *buf, size_t len, unsigned prio, int timeout_ms)
 {
 	struct timespec ts;
+	const struct timespec *deadline = ipc_deadline(CLOCK_REALTIME, timeout_ms, &ts);
+	int r = deadline ? mq_timedsend(mqd, buf, len, prio, deadline)
+			 : mq_send(mqd, buf, len, prio);
 
-	if (mq_timedsend(mqd, buf, len, prio, ipc_deadline(CLOCK_REALTIME, timeout_ms, &ts)) < 0)
-		return mq_errno(timeout_ms);
-	return 0;
+	return r < 0 ? mq_errno(timeout_ms) : 0;
 }
 
 ssize_t ipc_mq_receive(int mqd, void *buf, size_t size, unsigned *prio, int timeout_ms)
 {
 	struct timespec ts;
-	ssize_t n;
+	const struct timespec *deadline = ipc_deadline(CLOCK_REALTIME, timeout_ms, &ts);
+	ssize_t n = deadline ? mq_timedreceive(mqd, buf, size, prio, deadline)
+			     : mq_receive(mqd, buf, size, prio);
 
-	n = mq_timedreceive(mqd, buf, size, prio, ipc_deadline(CLOCK_REALTIME, timeout_ms, &ts));
 	return n < 0 ? mq_errno(timeout_ms) : n;
 }
 

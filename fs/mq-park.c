@@ -273,6 +273,19 @@ static void notify_pollers(guint64 id, guint32 revents)
 	g_ptr_array_free(ready, TRUE);
 }
 
+/* Answers @err to unlinked requests and frees them and the list. */
+static void fail_all(GList *unlinked, int err)
+{
+	for (GList *l = unlinked; l; l = l->next) {
+		Parked *p = l->data;
+
+		fuse_req_interrupt_func(p->req, NULL, NULL);
+		fuse_reply_err(p->req, err);
+		parked_free(p);
+	}
+	g_list_free(unlinked);
+}
+
 /* Requests parked on a queue that was removed (mq_unlink) would wait for
  * good: no one can open it any more. They get EIDRM. */
 static void fail_removed_queues(void)
@@ -297,14 +310,7 @@ static void fail_removed_queues(void)
 	}
 	g_list_free(watch_list);
 	g_mutex_unlock(&park_lock);
-	for (GList *l = gone; l; l = l->next) {
-		Parked *p = l->data;
-
-		fuse_req_interrupt_func(p->req, NULL, NULL);
-		fuse_reply_err(p->req, EIDRM);
-		parked_free(p);
-	}
-	g_list_free(gone);
+	fail_all(gone, EIDRM);
 }
 
 static gpointer event_loop(gpointer data)
@@ -362,14 +368,7 @@ void ipcfs_mq_park_shutdown(void)
 	for (GList *l = all; l; l = l->next)
 		parked_unlink(l->data);
 	g_mutex_unlock(&park_lock);
-	for (GList *l = all; l; l = l->next) {
-		Parked *p = l->data;
-
-		fuse_req_interrupt_func(p->req, NULL, NULL);
-		fuse_reply_err(p->req, ENOTCONN);
-		parked_free(p);
-	}
-	g_list_free(all);
+	fail_all(all, ENOTCONN);
 	eventfd_write(wake_fd, 1);
 	g_thread_join(event_thread);
 	close(wake_fd);

@@ -319,7 +319,7 @@ static void reply_batch(fuse_req_t req, IpcfsHandle *h, size_t size)
 
 void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
 {
-	const char *bytes;
+	g_autofree char *bytes = NULL;
 	size_t n;
 	bool first;
 
@@ -327,11 +327,12 @@ void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
 		reply_batch(req, h, size);
 		return;
 	}
-	/* Account before replying: after the reply the reader may close and
-	 * @h may be freed. A failed reply means no one will close it. */
+	/* Copy and account before replying: the reader may close the moment
+	 * the kernel has the bytes, and RELEASE frees @h, possibly while the
+	 * reply call has yet to return. A failed reply means no one closes. */
 	g_mutex_lock(&h->lock);
 	n = MIN(size, h->msg_end - h->msg_pos);
-	bytes = h->msg_buf ? h->msg_buf + h->msg_pos : NULL;
+	bytes = g_memdup2(h->msg_buf + h->msg_pos, n);
 	first = h->msg_pos == h->msg_start;
 	h->msg_pos += n;
 	g_mutex_unlock(&h->lock);

@@ -65,7 +65,7 @@ static int fill_object(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 		st->st_nlink = 1;
 		st->st_size = node->file->size ? node->file->size(st) : 0;
 	}
-	st->st_blocks = (st->st_size + 511) / 512;
+	st->st_blocks = st->st_size / 512 + (st->st_size % 512 != 0);
 	return 0;
 }
 

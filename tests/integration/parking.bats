@@ -113,13 +113,16 @@ storm_reader() {
 
 @test "interrupt storm: readers killed at random (INT, TERM, KILL, timeout) while 2000 messages flow; each received exactly once" {
 	mkq "$N" "maxmsg=10 msgsize=64"
-	local total=2000
-	# The producer pauses now and then, so readers also park on an empty
-	# queue and are killed there, not only while taking a waiting message.
-	bash -c 'for ((i = 1; i <= $1; i++)); do
+	# Up to 2000 messages, for at most 30 s (a sanitized build is slower);
+	# the producer records how many it sent. It pauses now and then, so
+	# readers also park on an empty queue and are killed there, not only
+	# while taking a waiting message.
+	bash -c 'end=$((SECONDS + 30))
+		for ((i = 1; i <= 2000 && SECONDS < end; i++)); do
 			echo "$i" > "$2" || exit
+			echo "$i" > "$1.sent"
 			((RANDOM % 3)) || sleep 0.0$((RANDOM % 3 + 1))
-		done' x "$total" "$MNT/mq/$N/send" >"$OUT/producer" 2>&1 3>&- &
+		done' x "$OUT/producer" "$MNT/mq/$N/send" >"$OUT/producer" 2>&1 3>&- &
 	producer=$!
 	BG_PIDS+=("$producer")
 	local deadline=$((SECONDS + 45)) k=0 loop
@@ -137,6 +140,9 @@ storm_reader() {
 	done
 	wait_pid "$producer" 50 || fail "producer did not finish in time"
 	assert_eq 0 "$WAIT_STATUS" "producer: $(cat "$OUT/producer")"
+	local total
+	total=$(cat "$OUT/producer.sent")
+	[ "$total" -ge 500 ] || fail "only $total messages sent: the storm did not storm"
 	for loop in "${loops[@]}"; do wait_pid "$loop" 10; done
 	# Drain what is still in the queue (through a program, not the mount).
 	mq-drain "$N" >"$OUT/rest" 2>"$OUT/rest.err" || fail "mq-drain: $(cat "$OUT/rest.err")"
