@@ -65,11 +65,12 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino)
 	return node;
 }
 
-IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFile *file)
+IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
+			  const IpcfsFile *file)
 {
-	/* Names hold no '/', so the path is a unique key. */
-	g_autofree char *key = file ? g_strdup_printf("%s/%s/%s", kind->dirname, name, file->name)
-				    : g_strdup_printf("%s/%s", kind->dirname, name);
+	/* Names hold no '/', so this is a unique key. */
+	g_autofree char *key = g_strdup_printf("%s/%s/%ju/%s", kind->dirname, name,
+					       (uintmax_t)object_id, file ? file->name : "");
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
@@ -80,6 +81,7 @@ IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFi
 		node->type = file ? NODE_FILE : NODE_OBJECT;
 		node->kind = kind;
 		node->name = g_strdup(name);
+		node->object_id = object_id;
 		node->file = file;
 		if (!(file && file->inode_per_open)) {
 			node->key = g_steal_pointer(&key);

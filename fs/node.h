@@ -23,6 +23,7 @@ typedef struct IpcfsNode {
 	IpcfsNodeType type;
 	const IpcfsKind *kind; /* NODE_KIND, NODE_OBJECT, NODE_FILE in an object */
 	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object) */
+	ino_t object_id;       /* the object's kernel inode: a re-created object is a new node */
 	const IpcfsFile *file; /* NODE_FILE */
 	guint64 nlookup;       /* the kernel's lookup count; protected by the table lock */
 	GList *handles;        /* IpcfsHandle open on this file; protected by the table lock */
@@ -37,10 +38,13 @@ void ipcfs_nodes_free(void);
  * for every inode it sends in a request. */
 IpcfsNode *ipcfs_node_get(fuse_ino_t ino);
 
-/* Returns the node of @name in @kind (and of @file in it if non-NULL),
- * making it if needed (always, for an inode_per_open file), with its lookup
- * count raised by one. */
-IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, const IpcfsFile *file);
+/* Returns the node of object @name in @kind whose kernel inode is
+ * @object_id (and of @file in it if non-NULL), making it if needed (always,
+ * for an inode_per_open file), with its lookup count raised by one. The
+ * kernel marks a directory it removed as dead for as long as it caches the
+ * inode: a new object under the old name must not get the old node. */
+IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
+			  const IpcfsFile *file);
 
 /* Records that @h is open on @node, until ipcfs_node_close. The kernel
  * holds a lookup on @node while it is open. */

@@ -3,10 +3,11 @@
  * post and trywait never wait and run in the worker. A wait that cannot
  * finish at once goes to a waiter thread from a pool that grows with demand
  * (a semaphore has no descriptor to poll), so the filesystem's own workers
- * are never tied up. The waiter waits in slices of WAIT_SLICE_MS and looks
- * for an interrupt (or shutdown) between slices: an interrupted wait gives
- * back every count it took and answers EINTR (ENOTCONN at shutdown), so it
- * takes nothing.
+ * are never tied up; so do big counts, which take one sem_post or
+ * sem_trywait per unit (2^31 of them take seconds). The waiter waits in
+ * slices of WAIT_SLICE_MS and looks for an interrupt (or shutdown) between
+ * slices: an interrupted wait gives back every count it took and answers
+ * EINTR (ENOTCONN at shutdown), so it takes nothing.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
@@ -17,15 +18,18 @@
 #include <unistd.h>
 
 #define WAIT_SLICE_MS 100
+/* Counts up to this run in the worker (microseconds at most). */
+#define INLINE_COUNT 4096
 
 typedef struct {
 	fuse_req_t req;
 	IpcSem *sem;
+	IpcSemOp op;
 	unsigned count;
 	size_t size; /* bytes of the command, reported written */
-} SemWait;
+} SemJob;
 
-static GThreadPool *waiters;
+static GThreadPool *waiters; /* runs SemJobs */
 static gint stopping; /* atomic */
 
 static int sem_list(GPtrArray **names)
@@ -91,74 +95,84 @@ static int wait_abandoned(fuse_req_t req)
 	return fuse_req_interrupted(req) || ipcfs_caller_dying(req) ? -EINTR : 0;
 }
 
-/* Runs on a waiter thread: takes w->count, or nothing. */
-static void wait_run(gpointer data, gpointer unused)
+/* Takes j->count, waiting; on failure gives back what it took. */
+static int wait_all(SemJob *j, unsigned *taken)
 {
-	SemWait *w = data;
-	unsigned taken = 0;
 	int r = 0;
 
-	while (taken < w->count && r == 0) {
-		r = ipc_sem_timedwait(w->sem, WAIT_SLICE_MS);
+	while (*taken < j->count && r == 0) {
+		r = ipc_sem_timedwait(j->sem, WAIT_SLICE_MS);
 		if (r == 0)
-			taken++;
+			(*taken)++;
 		else if (r == -ETIMEDOUT || r == -EINTR)
-			r = wait_abandoned(w->req);
+			r = wait_abandoned(j->req);
 	}
 	/* Last look just before the answer: a waiter that is gone takes nothing. */
 	if (r == 0)
-		r = wait_abandoned(w->req);
-	if (r < 0 && taken > 0)
-		ipc_sem_post(w->sem, taken);
-	if (r < 0)
-		ipcfs_reply_err(w->req, r);
-	else if (fuse_reply_write(w->req, w->size) < 0)
-		ipc_sem_post(w->sem, taken);
-	g_free(w);
+		r = wait_abandoned(j->req);
+	if (r < 0 && *taken > 0)
+		ipc_sem_post(j->sem, *taken);
+	return r;
 }
 
-static void value_wait(fuse_req_t req, IpcfsHandle *h, unsigned count, size_t size, int flags)
+/* Runs on a pool thread. */
+static void job_run(gpointer data, gpointer unused)
 {
-	SemWait *w;
-	int r = ipc_sem_trywait(h->sem, count);
+	SemJob *j = data;
+	unsigned taken = 0;
+	int r;
 
-	if (r != -EAGAIN || (flags & O_NONBLOCK)) {
-		if (r < 0)
-			ipcfs_reply_err(req, r);
-		else
-			fuse_reply_write(req, size);
-		return;
-	}
-	w = g_new0(SemWait, 1);
-	w->req = req;
-	w->sem = h->sem;
-	w->count = count;
-	w->size = size;
-	g_thread_pool_push(waiters, w, NULL);
+	if (j->op == IPC_SEM_WAIT)
+		r = wait_all(j, &taken);
+	else if (j->op == IPC_SEM_POST)
+		r = ipc_sem_post(j->sem, j->count);
+	else
+		r = ipc_sem_trywait(j->sem, j->count);
+	if (r < 0)
+		ipcfs_reply_err(j->req, r);
+	else if (fuse_reply_write(j->req, j->size) < 0 && taken > 0)
+		ipc_sem_post(j->sem, taken);
+	g_free(j);
 }
 
 static void value_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
 			int flags)
 {
+	SemJob *j;
 	IpcSemOp op;
 	unsigned count;
 	int r = ipc_sem_parse_command(buf, size, &op, &count);
 
-	if (r == 0 && op == IPC_SEM_WAIT) {
-		value_wait(req, h, count, size, flags);
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
 		return;
 	}
-	if (r == 0)
+	/* A wait that must not wait is a trywait. */
+	if (op == IPC_SEM_WAIT && (flags & O_NONBLOCK))
+		op = IPC_SEM_TRYWAIT;
+	if (count <= INLINE_COUNT) {
 		r = op == IPC_SEM_POST ? ipc_sem_post(h->sem, count) : ipc_sem_trywait(h->sem, count);
-	if (r < 0)
-		ipcfs_reply_err(req, r);
-	else
-		fuse_reply_write(req, size);
+		/* Only a wait that found too little goes on, to wait. */
+		if (!(op == IPC_SEM_WAIT && r == -EAGAIN)) {
+			if (r < 0)
+				ipcfs_reply_err(req, r);
+			else
+				fuse_reply_write(req, size);
+			return;
+		}
+	}
+	j = g_new0(SemJob, 1);
+	j->req = req;
+	j->sem = h->sem;
+	j->op = op;
+	j->count = count;
+	j->size = size;
+	g_thread_pool_push(waiters, j, NULL);
 }
 
 void ipcfs_sem_init(void)
 {
-	waiters = g_thread_pool_new(wait_run, NULL, -1, FALSE, NULL);
+	waiters = g_thread_pool_new(job_run, NULL, -1, FALSE, NULL);
 }
 
 /* Ends every wait (ENOTCONN, nothing taken) and the waiter threads. */

@@ -136,7 +136,7 @@ static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, int *er
 		*err = -ENOENT;
 	if (*err == 0)
 		*err = kind->stat(name, &st);
-	return *err < 0 ? NULL : ipcfs_node_ref(kind, name, NULL);
+	return *err < 0 ? NULL : ipcfs_node_ref(kind, name, st.st_ino, NULL);
 }
 
 static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, int *err)
@@ -156,7 +156,8 @@ static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, int *err)
 		return lookup_object(parent->kind, name, err);
 	case NODE_OBJECT:
 		file = object_file(parent->kind, name);
-		return file ? ipcfs_node_ref(parent->kind, parent->name, file) : NULL;
+		return file ? ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file)
+			    : NULL;
 	case NODE_FILE:
 		*err = -ENOTDIR;
 		return NULL;
@@ -297,6 +298,7 @@ static const IpcfsKind *kind_dir(fuse_ino_t parent, int *err)
 static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	const IpcfsKind *kind;
+	IpcfsNode *node = NULL;
 	int r;
 
 	kind = kind_dir(parent, &r);
@@ -309,10 +311,12 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 		ipcfs_creds_leave();
 	}
 	g_debug("mkdir %s/%s: %s", kind ? kind->dirname : "?", name, g_strerror(-r));
-	if (r < 0)
-		ipcfs_reply_err(req, r);
+	if (r == 0)
+		node = lookup_object(kind, name, &r);
+	if (node)
+		reply_entry(req, node);
 	else
-		reply_entry(req, ipcfs_node_ref(kind, name, NULL));
+		ipcfs_reply_err(req, r);
 }
 
 static void ipcfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
