@@ -361,3 +361,13 @@ qsize 6" "$output"
 	assert_eq ready "$(timeout 5 poll-check "$MNT/mq/$N/recv" in 300)" "poll recv with message"
 	assert_eq timeout "$(timeout 5 poll-check "$MNT/mq/$N/send" out 300)" "poll send full"
 }
+
+@test "a queue removed while open and made again under its name is usable at once" {
+	mkdir "$MNT/mq/$N"
+	exec 4<"$MNT/mq/$N/info"
+	rmdir "$MNT/mq/$N"
+	mkq "$N" maxmsg=1
+	echo again >"$MNT/mq/$N/send"
+	assert_eq again "$(cat "$MNT/mq/$N/recv")"
+	exec 4<&-
+}

@@ -119,3 +119,21 @@ val() { cat "$MNT/sem/$N/value"; }
 	assert_fails_with "$E_EXIST" mkdir "$MNT/sem/$N"
 	assert_eq 4 "$(sem-op "$N" getvalue)"
 }
+
+@test "a big post runs off the workers: the mount answers while it runs" {
+	mkdir "$MNT/sem/$N"
+	bash -c 'echo post 500000000 > "$1"' x "$MNT/sem/$N/value" &
+	local poster=$!
+	BG_PIDS+=("$poster")
+	value_positive() { [ "$(cat "$1")" -gt 0 ]; }
+	wait_until value_positive "$MNT/sem/$N/value"
+	# Ten reads at once: with the post in a worker, one would wait behind it.
+	for i in $(seq 10); do timeout 2 cat "$MNT/sem/$N/value" >/dev/null & done
+	local r=0
+	for i in $(seq 10); do wait -n || r=$?; done
+	assert_eq 0 "$r" "reads while the post runs"
+	pid_running "$poster" || fail "the post finished before the reads: nothing was shown"
+	wait_pid "$poster" 60 || fail "post did not finish"
+	assert_eq 0 "$WAIT_STATUS" "poster"
+	assert_eq 500000000 "$(cat "$MNT/sem/$N/value")"
+}
