@@ -44,6 +44,21 @@ static void fill_fixed(const IpcfsNode *node, struct stat *st)
 	}
 }
 
+/* What stat shows of an object's directory or file, from the object's own
+ * attributes in @st. */
+static void shape_object(const IpcfsNode *node, struct stat *st)
+{
+	if (node->type == NODE_OBJECT) {
+		st->st_mode = S_IFDIR | (st->st_mode & 07777);
+		st->st_nlink = 2;
+	} else {
+		st->st_mode = S_IFREG | (st->st_mode & node->file->perm_mask);
+		st->st_nlink = 1;
+		st->st_size = node->file->size ? node->file->size(st) : 0;
+	}
+	st->st_blocks = st->st_size / 512 + (st->st_size % 512 != 0);
+}
+
 /* An open file lives on after its object is removed, as any open file
  * does: fstat(2) of it (@h) goes to its descriptor, and a stat by path finds
  * a descriptor open on the node once the name is gone. */
@@ -57,15 +72,7 @@ static int fill_object(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 
 	if (r < 0)
 		return r;
-	if (node->type == NODE_OBJECT) {
-		st->st_mode = S_IFDIR | (st->st_mode & 07777);
-		st->st_nlink = 2;
-	} else {
-		st->st_mode = S_IFREG | (st->st_mode & node->file->perm_mask);
-		st->st_nlink = 1;
-		st->st_size = node->file->size ? node->file->size(st) : 0;
-	}
-	st->st_blocks = st->st_size / 512 + (st->st_size % 512 != 0);
+	shape_object(node, st);
 	return 0;
 }
 
@@ -97,16 +104,10 @@ static double entry_timeout(const IpcfsNode *node)
 	return node->file && node->file->inode_per_open ? 0.0 : OBJECT_TIMEOUT;
 }
 
-static void reply_entry(fuse_req_t req, IpcfsNode *node)
+static void reply_entry(fuse_req_t req, IpcfsNode *node, const struct stat *st)
 {
-	struct fuse_entry_param e = {0};
-	int r = ipcfs_node_stat(node, NULL, &e.attr);
+	struct fuse_entry_param e = {.attr = *st};
 
-	if (r < 0) {
-		ipcfs_node_forget(node->ino, 1);
-		ipcfs_reply_err(req, r);
-		return;
-	}
 	e.ino = node->ino;
 	e.entry_timeout = entry_timeout(node);
 	e.attr_timeout = attr_timeout(node);
@@ -125,21 +126,33 @@ static const IpcfsFile *object_file(const IpcfsKind *kind, const char *name)
 
 /* Lookup of NAME in a kind directory: invalid names simply do not exist
  * (mkdir then says why), names too long say so at once. */
-static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, int *err)
+static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct stat *st,
+				int *err)
 {
-	struct stat st;
+	IpcfsNode *node;
 
-	if (kind == &ipcfs_mq_kind && strcmp(name, ipcfs_mq_create_file.name) == 0)
-		return ipcfs_node_get(IPCFS_INO_MQ_CREATE);
+	if (kind == &ipcfs_mq_kind && strcmp(name, ipcfs_mq_create_file.name) == 0) {
+		node = ipcfs_node_get(IPCFS_INO_MQ_CREATE);
+		*err = ipcfs_node_stat(node, NULL, st);
+		return node;
+	}
 	*err = kind->name_check(name);
 	if (*err == -EINVAL)
 		*err = -ENOENT;
 	if (*err == 0)
-		*err = kind->stat(name, &st);
-	return *err < 0 ? NULL : ipcfs_node_ref(kind, name, st.st_ino, NULL);
+		*err = kind->stat(name, st);
+	if (*err < 0)
+		return NULL;
+	/* That stat gives the entry's attributes too: no second one. */
+	node = ipcfs_node_ref(kind, name, st->st_ino, NULL);
+	shape_object(node, st);
+	st->st_ino = node->ino;
+	return node;
 }
 
-static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, int *err)
+/* Finds @name in @parent and takes a lookup reference on it. An object in a
+ * kind directory comes with its attributes in @st. */
+static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat *st, int *err)
 {
 	const IpcfsFile *file;
 
@@ -153,7 +166,7 @@ static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, int *err)
 				return ipcfs_node_get((*k)->ino);
 		return NULL;
 	case NODE_KIND:
-		return lookup_object(parent->kind, name, err);
+		return lookup_object(parent->kind, name, st, err);
 	case NODE_OBJECT:
 		file = object_file(parent->kind, name);
 		return file ? ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file)
@@ -165,19 +178,32 @@ static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, int *err)
 	return NULL;
 }
 
+/* find_in, and @st always gets the attributes. */
+static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, struct stat *st, int *err)
+{
+	IpcfsNode *node = find_in(parent, name, st, err);
+
+	if (node && parent->type != NODE_KIND && (*err = ipcfs_node_stat(node, NULL, st)) < 0) {
+		ipcfs_node_forget(node->ino, 1);
+		return NULL;
+	}
+	return node;
+}
+
 static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	IpcfsNode *dir = ipcfs_node_get(parent);
 	IpcfsNode *node;
+	struct stat st;
 	int err;
 
 	if (!dir) {
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	node = lookup_in(dir, name, &err);
+	node = lookup_in(dir, name, &st, &err);
 	if (node)
-		reply_entry(req, node);
+		reply_entry(req, node, &st);
 	else
 		ipcfs_reply_err(req, err);
 }
@@ -299,6 +325,7 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 {
 	const IpcfsKind *kind;
 	IpcfsNode *node = NULL;
+	struct stat st;
 	int r;
 
 	kind = kind_dir(parent, &r);
@@ -312,9 +339,9 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 	}
 	g_debug("mkdir %s/%s: %s", kind ? kind->dirname : "?", name, g_strerror(-r));
 	if (r == 0)
-		node = lookup_object(kind, name, &r);
+		node = lookup_object(kind, name, &st, &r);
 	if (node)
-		reply_entry(req, node);
+		reply_entry(req, node, &st);
 	else
 		ipcfs_reply_err(req, r);
 }
@@ -437,13 +464,9 @@ static size_t add_entry(fuse_req_t req, IpcfsNode *dir, const char *name, char *
 		e.attr.st_mode = S_IFDIR;
 		e.attr.st_ino = dir->ino;
 	} else {
-		node = lookup_in(dir, name, &err);
+		node = lookup_in(dir, name, &e.attr, &err);
 		if (!node)
 			return (size_t)-1;
-		if (ipcfs_node_stat(node, NULL, &e.attr) < 0) {
-			ipcfs_node_forget(node->ino, 1);
-			return (size_t)-1;
-		}
 		if (!plus)
 			ipcfs_node_forget(node->ino, 1);
 	}
