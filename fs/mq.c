@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Room before the message in a receive buffer, for recv-prio's "PRIO ". */
@@ -278,34 +279,77 @@ typedef struct {
 	size_t len; /* without a newline recv-lines added */
 } BatchEntry;
 
+/* Appends what is left of the message @h holds, if it fits (or nothing went
+ * before it); returns true if the reply has room for more. h->lock held. */
+static bool batch_add_held(IpcfsHandle *h, GByteArray *out, GArray *whole, size_t size)
+{
+	size_t left = h->msg_end - h->msg_pos;
+	size_t n = MIN(left, size - out->len);
+
+	if (n < left && out->len > 0)
+		n = 0;
+	if (n > 0 && h->msg_pos == h->msg_start) {
+		BatchEntry e = {h->msg_prio, out->len,
+				h->msg_end - h->msg_start - h->newline_added};
+
+		g_array_append_val(whole, e);
+	}
+	g_byte_array_append(out, (guint8 *)h->msg_buf + h->msg_pos, n);
+	h->msg_pos += n;
+	h->received = h->msg_pos < h->msg_end;
+	return !h->received && out->len < size;
+}
+
+/* mq_receive without glibc's wrapper, which in a threaded process makes every
+ * call a cancellation point: that bookkeeping cost recv-lines about 15 % of
+ * its time per message (measured). The descriptor is O_NONBLOCK. */
+static ssize_t receive_raw(int fd, char *buf, size_t size, unsigned *prio)
+{
+	ssize_t n = syscall(SYS_mq_timedreceive, fd, buf, size, prio, NULL);
+
+	return n < 0 ? -errno : n;
+}
+
+/* Receives messages straight into the reply while the largest one would fit:
+ * no copy through msg_buf, no lock round per message. Returns false once the
+ * queue is empty (or failed). h->lock held. */
+static bool batch_receive(IpcfsHandle *h, GByteArray *out, GArray *whole, size_t size)
+{
+	while (size - out->len > (size_t)h->msgsize) {
+		BatchEntry e = {0, out->len, 0};
+		ssize_t len;
+
+		g_byte_array_set_size(out, e.off + h->msgsize + 1);
+		len = receive_raw(h->fd, (char *)out->data + e.off, h->msgsize, &e.prio);
+		if (len < 0) {
+			g_byte_array_set_size(out, e.off);
+			return false;
+		}
+		e.len = len;
+		g_array_append_val(whole, e);
+		if (len == 0 || out->data[e.off + len - 1] != '\n')
+			out->data[e.off + len++] = '\n';
+		g_byte_array_set_size(out, e.off + len);
+	}
+	return true;
+}
+
 /* recv-lines: whole messages while they fit; one alone larger than the read
  * is handed out over several reads. */
 static void reply_batch(fuse_req_t req, IpcfsHandle *h, size_t size)
 {
 	g_autoptr(GByteArray) out = g_byte_array_sized_new(MIN(size, 1 << 16));
 	g_autoptr(GArray) whole = g_array_new(FALSE, FALSE, sizeof(BatchEntry));
-	bool more = true;
+	bool more;
 
-	while (more) {
-		size_t left, n;
-
+	g_mutex_lock(&h->lock);
+	more = batch_add_held(h, out, whole, size) && batch_receive(h, out, whole, size);
+	g_mutex_unlock(&h->lock);
+	/* Less room left than the largest message: one at a time, through msg_buf. */
+	while (more && ipcfs_mq_take(h) == 0) {
 		g_mutex_lock(&h->lock);
-		left = h->msg_end - h->msg_pos;
-		n = MIN(left, size - out->len);
-		if (n < left && out->len > 0)
-			n = 0;
-		if (n > 0 && h->msg_pos == h->msg_start) {
-			BatchEntry e = {h->msg_prio, out->len,
-					h->msg_end - h->msg_start - h->newline_added};
-
-			g_array_append_val(whole, e);
-		}
-		g_byte_array_append(out, (guint8 *)h->msg_buf + h->msg_pos, n);
-		h->msg_pos += n;
-		h->received = h->msg_pos < h->msg_end;
-		more = !h->received && out->len < size;
+		more = batch_add_held(h, out, whole, size);
 		g_mutex_unlock(&h->lock);
-		more = more && ipcfs_mq_take(h) == 0;
 	}
 	h->batch_started = true;
 	if (fuse_reply_buf(req, (char *)out->data, out->len) == 0)
