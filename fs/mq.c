@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Room before the message in a receive buffer, for recv-prio's "PRIO ". */
@@ -142,6 +141,9 @@ static int recv_lines_open(IpcfsHandle *h, int flags)
 
 static void queue_release(IpcfsHandle *h)
 {
+	/* recv-lines may hold a whole message it had no room for: back it goes. */
+	if (h->received && h->msg_pos == h->msg_start && h->msg_pos < h->msg_end)
+		ipcfs_mq_put_back(h);
 	ipcfs_mq_forget_poll(h);
 	ipc_mq_close(h->fd);
 }
@@ -300,16 +302,6 @@ static bool batch_add_held(IpcfsHandle *h, GByteArray *out, GArray *whole, size_
 	return !h->received && out->len < size;
 }
 
-/* mq_receive without glibc's wrapper, which in a threaded process makes every
- * call a cancellation point: that bookkeeping cost recv-lines about 15 % of
- * its time per message (measured). The descriptor is O_NONBLOCK. */
-static ssize_t receive_raw(int fd, char *buf, size_t size, unsigned *prio)
-{
-	ssize_t n = syscall(SYS_mq_timedreceive, fd, buf, size, prio, NULL);
-
-	return n < 0 ? -errno : n;
-}
-
 /* Receives messages straight into the reply while the largest one would fit:
  * no copy through msg_buf, no lock round per message. Returns false once the
  * queue is empty (or failed). h->lock held. */
@@ -320,7 +312,7 @@ static bool batch_receive(IpcfsHandle *h, GByteArray *out, GArray *whole, size_t
 		ssize_t len;
 
 		g_byte_array_set_size(out, e.off + h->msgsize + 1);
-		len = receive_raw(h->fd, (char *)out->data + e.off, h->msgsize, &e.prio);
+		len = ipc_mq_receive(h->fd, (char *)out->data + e.off, h->msgsize, &e.prio, 0);
 		if (len < 0) {
 			g_byte_array_set_size(out, e.off);
 			return false;

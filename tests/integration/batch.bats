@@ -78,3 +78,14 @@ mkq() {
 	shell_fails_with "$E_AGAIN" 'printf "x\n" | dd of="$1" oflag=nonblock status=none' "$MNT/mq/$N/send-lines"
 	assert_eq 1 "$(info_field "$MNT/mq/$N/info" curmsgs)" "curmsgs"
 }
+
+@test "a message recv-lines had no room for goes back to the queue when the reader closes" {
+	mkq "$N" maxmsg=10 msgsize=64
+	for i in $(seq 10); do echo "message-number-$i" >"$MNT/mq/$N/send"; done
+	# 100-byte reads: a message that does not fit is held, then dd closes.
+	dd if="$MNT/mq/$N/recv-lines" bs=100 count=1 status=none >"$BATS_TEST_TMPDIR/first"
+	cat "$MNT/mq/$N/recv-lines" >"$BATS_TEST_TMPDIR/rest"
+	for i in $(seq 10); do echo "message-number-$i"; done | sort >"$BATS_TEST_TMPDIR/want"
+	sort "$BATS_TEST_TMPDIR/first" "$BATS_TEST_TMPDIR/rest" | diff "$BATS_TEST_TMPDIR/want" - >&2 ||
+		fail "messages lost or duplicated"
+}
