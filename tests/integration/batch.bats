@@ -3,11 +3,6 @@
 
 load lib
 
-# mkq NAME OPTIONS... — creates a queue through .create.
-mkq() {
-	printf '%s %s\n' "${*:2}" "$1" >"$MNT/mq/.create"
-}
-
 @test "one write to send-lines sends one message per line, newline included" {
 	mkq "$N" maxmsg=10 msgsize=64
 	env printf 'a\nbb\nccc\n' >"$MNT/mq/$N/send-lines"

@@ -4,16 +4,6 @@
 
 load lib
 
-mkq() { printf '%s\n' "$2 $1" >"$MNT/mq/.create"; }
-curmsgs() { info_field "$MNT/mq/$1/info" curmsgs; }
-
-# took_less_than MS START — elapsed since START (EPOCHREALTIME) is below MS.
-took_less_than() {
-	local ms
-	ms=$(elapsed_since "$2")
-	[ "$ms" -lt "$1" ] || fail "took $ms ms (limit $1 ms)"
-}
-
 @test "timeout 1 cat recv on an empty queue returns within 2 s; the next message goes to the next reader" {
 	mkdir "$MNT/mq/$N"
 	start=$EPOCHREALTIME

@@ -193,6 +193,24 @@ info_field() {
 	awk -v k="$2" '$1 == k { print $2 }' "$1"
 }
 
+# mkq NAME [OPTION...] — creates queue NAME through mq/.create, e.g.
+#   mkq q maxmsg=3 msgsize=64   or   mkq q "maxmsg=3 msgsize=64"
+mkq() {
+	local name=$1
+	shift
+	printf '%s\n' "${*:+$* }$name" >"$MNT/mq/.create"
+}
+
+# curmsgs NAME — messages waiting in queue NAME, from its info file.
+curmsgs() { info_field "$MNT/mq/$1/info" curmsgs; }
+
+# took_less_than MS START — elapsed since START (EPOCHREALTIME) is below MS.
+took_less_than() {
+	local ms
+	ms=$(elapsed_since "$2")
+	[ "$ms" -lt "$1" ] || fail "took $ms ms (limit $1 ms)"
+}
+
 # content_is FILE TEXT / field_is FILE KEY VALUE — for wait_until (they read
 # the file on every try).
 content_is() { [ "$(cat "$1" 2>/dev/null)" = "$2" ]; }

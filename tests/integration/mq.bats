@@ -4,14 +4,6 @@
 
 load lib
 
-# mkq NAME [OPTIONS...] — creates a queue through .create, e.g. mkq q maxmsg=3
-mkq() {
-	local name=$1
-	shift
-	local line="${*:+$* }$name"
-	printf '%s\n' "$line" >"$MNT/mq/.create"
-}
-
 @test "mkdir creates a real queue with the kernel's default attributes, rmdir removes it" {
 	Q=$MNT/mq/$N
 	mkdir "$Q"

@@ -6,16 +6,6 @@
 
 load lib
 
-mkq() { printf '%s\n' "$2 $1" >"$MNT/mq/.create"; }
-curmsgs() { info_field "$MNT/mq/$1/info" curmsgs; }
-
-# took_less_than MS START — elapsed since START (EPOCHREALTIME) is below MS.
-took_less_than() {
-	local ms
-	ms=$(elapsed_since "$2")
-	[ "$ms" -lt "$1" ] || fail "took $ms ms (limit $1 ms)"
-}
-
 # in_fuse_wait PID — PID sleeps in the kernel waiting for the daemon's
 # answer (a parked read, write or sem wait), not just starting up.
 in_fuse_wait() {

@@ -56,9 +56,6 @@ teardown() {
 	common_teardown
 }
 
-mkq() { printf '%s %s\n' "${*:2}" "$1" >"$MNT/mq/.create"; }
-curmsgs() { info_field "$MNT/mq/$1/info" curmsgs; }
-
 # err TEXT — records a failure seen by an actor; the test fails if any.
 err() { echo "$*" >>"$OUT/errors"; echo "$*" >&2; }
 
