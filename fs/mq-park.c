@@ -123,6 +123,21 @@ static Watch *watch_get(IpcfsHandle *h)
 	return w;
 }
 
+/* A read asking @size bytes, or a write of the @size bytes at @buf (NULL:
+ * a flush), copied: the request's buffer dies with the handler. */
+static Parked *parked_new(fuse_req_t req, IpcfsHandle *h, bool is_write, const char *buf,
+			  size_t size)
+{
+	Parked *p = g_new0(Parked, 1);
+
+	p->req = req;
+	p->h = h;
+	p->is_write = is_write;
+	p->buf = g_memdup2(buf, size);
+	p->size = size;
+	return p;
+}
+
 static void parked_free(Parked *p)
 {
 	g_free(p->buf);
@@ -379,7 +394,6 @@ void ipcfs_mq_park_shutdown(void)
 
 void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 {
-	Parked *p;
 	Watch *w;
 	int r = -EAGAIN;
 
@@ -408,16 +422,11 @@ void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 		ipcfs_reply_err(req, r);
 		return;
 	}
-	p = g_new0(Parked, 1);
-	p->req = req;
-	p->h = h;
-	p->size = size;
-	park(p);
+	park(parked_new(req, h, false, NULL, size));
 }
 
 void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, bool nonblock)
 {
-	Parked *p;
 	Watch *w;
 	ssize_t r = -EAGAIN;
 
@@ -434,13 +443,7 @@ void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size
 			fuse_reply_write(req, r);
 		return;
 	}
-	p = g_new0(Parked, 1);
-	p->req = req;
-	p->h = h;
-	p->is_write = true;
-	p->buf = g_memdup2(buf, size);
-	p->size = size;
-	park(p);
+	park(parked_new(req, h, true, buf, size));
 }
 
 /* Keeps @ph (the newest only) until @h's event shows up; if it is there
