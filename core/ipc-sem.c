@@ -12,10 +12,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct IpcSem {
@@ -163,32 +167,53 @@ int ipc_sem_unlink(int dirfd, const char *name)
 	return unlinkat(dirfd, path, 0) < 0 ? -errno : 0;
 }
 
-/* Applies @op @count times, all or nothing: when it fails, @undo reverts the
- * times it succeeded. Touches the mapping: call under IPC_GUARDED. */
-static int sem_repeat(sem_t *s, unsigned count, int (*op)(sem_t *), int (*undo)(sem_t *))
-{
-	unsigned done;
-	int r;
+/* post N and trywait N change the count in one step, so they are all or
+ * nothing and take no longer for 2^31 than for 1. They act on the sem_t the
+ * way glibc's own sem_post and sem_trywait do, since every process that maps
+ * the semaphore shares that layout: with 64-bit atomics, one 64-bit word
+ * holds the value in its low half and the number of sleeping waiters in its
+ * high half, and a waiter sleeps on a shared futex on the value's word. */
+#define SEM_VALUE_MASK     0xffffffffULL
+#define SEM_NWAITERS_SHIFT 32
+G_STATIC_ASSERT(sizeof(sem_t) >= sizeof(uint64_t) && __BYTE_ORDER == __LITTLE_ENDIAN &&
+		sizeof(void *) == 8);
 
-	for (done = 0; done < count; done++) {
-		if (op(s) < 0) {
-			r = -errno;
-			while (done-- > 0)
-				undo(s);
-			return r;
-		}
-	}
+/* Wakes up to @count waiters sleeping on @word (each then tries for one). */
+static void sem_wake(uint64_t *word, unsigned count)
+{
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, (int)MIN(count, (unsigned)INT_MAX), NULL,
+		NULL, 0);
+}
+
+/* Adds @delta (negative: takes) to the value if the result stays within 0 ..
+ * SEM_VALUE_MAX. Touches the mapping: call under IPC_GUARDED. */
+static int sem_add(sem_t *s, long long delta)
+{
+	uint64_t *word = (uint64_t *)s;
+	uint64_t d = __atomic_load_n(word, __ATOMIC_RELAXED);
+	long long value;
+
+	do {
+		value = (long long)(d & SEM_VALUE_MASK) + delta;
+		if (value < 0)
+			return -EAGAIN;
+		if (value > SEM_VALUE_MAX)
+			return -EOVERFLOW;
+	} while (!__atomic_compare_exchange_n(word, &d, (d & ~SEM_VALUE_MASK) | (uint64_t)value,
+					      true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
+	if (delta > 0 && (d >> SEM_NWAITERS_SHIFT) > 0)
+		sem_wake(word, delta);
 	return 0;
 }
 
 int ipc_sem_post(IpcSem *sem, unsigned count)
 {
-	return IPC_GUARDED(sem_repeat(sem->sem, count, sem_post, sem_trywait));
+	return IPC_GUARDED(sem_add(sem->sem, count));
 }
 
 int ipc_sem_trywait(IpcSem *sem, unsigned count)
 {
-	return IPC_GUARDED(sem_repeat(sem->sem, count, sem_trywait, sem_post));
+	return IPC_GUARDED(sem_add(sem->sem, -(long long)count));
 }
 
 static int sem_wait_until(sem_t *s, const struct timespec *deadline)

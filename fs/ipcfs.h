@@ -123,8 +123,9 @@ extern const IpcfsKind ipcfs_mq_kind;
 extern const IpcfsKind ipcfs_shm_kind;
 extern const IpcfsKind ipcfs_sem_kind;
 
-/* The semaphore waiter pool (sem.c). Shutdown ends every wait with EINTR. */
-void ipcfs_sem_init(void);
+/* The semaphore waiter pool (sem.c): 0, or -1 (said why) if its threads
+ * cannot be started. Shutdown ends every wait with ENOTCONN. */
+int ipcfs_sem_init(void);
 void ipcfs_sem_shutdown(void);
 
 /* Replies err (0 or a negative errno) and logs failures at debug level. */

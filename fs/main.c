@@ -106,15 +106,18 @@ static int open_ipc_dirs(void)
 }
 
 /* Threads of ours must never take the signals meant to end the session. */
-static void start_services(void)
+static int start_services(void)
 {
 	sigset_t all, old;
+	int r;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	ipcfs_mq_park_init();
-	ipcfs_sem_init();
+	r = ipcfs_sem_init();
+	if (r == 0)
+		ipcfs_mq_park_init();
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
 static int run(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
@@ -122,7 +125,8 @@ static int run(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 	struct fuse_loop_config *cfg;
 	int r;
 
-	start_services();
+	if (start_services() < 0)
+		return -1;
 	if (opts->singlethread) {
 		r = fuse_session_loop(se);
 	} else {

@@ -1,13 +1,16 @@
 /* sem.c — POSIX named semaphores as sem/NAME/value.
  *
- * post and trywait never wait and run in the worker. A wait that cannot
- * finish at once goes to a waiter thread from a pool that grows with demand
- * (a semaphore has no descriptor to poll), so the filesystem's own workers
- * are never tied up; so do big counts, which take one sem_post or
- * sem_trywait per unit (2^31 of them take seconds). The waiter waits in
- * slices of WAIT_SLICE_MS and looks for an interrupt (or shutdown) between
- * slices: an interrupted wait gives back every count it took and answers
- * EINTR (ENOTCONN at shutdown), so it takes nothing.
+ * post N and trywait N are one atomic step each (ipc-sem.c) and run in the
+ * worker. A wait that cannot take its count at once goes to the waiter pool:
+ * a semaphore has no descriptor to poll, so waits need threads, and the
+ * filesystem's own workers must never be tied up. The pool has a fixed
+ * number of threads, all started with the daemon, and waits take turns on
+ * them: a wait holds a thread for one slice at most, then goes back to the
+ * end of the line. Between slices it looks for an interrupt, its caller
+ * dying or the daemon stopping; an abandoned wait gives back every count it
+ * took and answers EINTR (ENOTCONN at shutdown), so it takes nothing. Slices
+ * shrink as waits crowd the pool, so each wait is looked at about every
+ * WAIT_SLICE_MS whatever their number.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
@@ -18,19 +21,20 @@
 #include <unistd.h>
 
 #define WAIT_SLICE_MS 100
-/* Counts up to this run in the worker (microseconds at most). */
-#define INLINE_COUNT 4096
+#define MIN_SLICE_MS  5
+#define WAITER_THREADS 32
 
 typedef struct {
 	fuse_req_t req;
 	IpcSem *sem;
-	IpcSemOp op;
 	unsigned count;
-	size_t size; /* bytes of the command, reported written */
-} SemJob;
+	unsigned taken; /* counts taken so far, given back if the wait is abandoned */
+	size_t size;    /* bytes of the command, reported written */
+} SemWait;
 
-static GThreadPool *waiters; /* runs SemJobs */
-static gint stopping; /* atomic */
+static GThreadPool *waiters; /* runs SemWaits, a slice at a time */
+static gint stopping;        /* atomic */
+static gint waits_now;       /* atomic: SemWaits in the pool */
 
 static int sem_list(GPtrArray **names)
 {
@@ -95,90 +99,108 @@ static int wait_abandoned(fuse_req_t req)
 	return fuse_req_interrupted(req) || ipcfs_caller_dying(req) ? -EINTR : 0;
 }
 
-/* Takes j->count, waiting; on failure gives back what it took. */
-static int wait_all(SemJob *j, unsigned *taken)
+/* How long one slice may hold a pool thread. */
+static int slice_ms(void)
 {
+	int waits = MAX(g_atomic_int_get(&waits_now), 1);
+
+	return CLAMP(WAIT_SLICE_MS * WAITER_THREADS / waits, MIN_SLICE_MS, WAIT_SLICE_MS);
+}
+
+/* Takes counts for one slice. Returns 0 when all are taken, -EAGAIN to go
+ * on later, or why the wait ends. */
+static int wait_slice(SemWait *w)
+{
+	gint64 end = g_get_monotonic_time() + slice_ms() * 1000;
 	int r = 0;
 
-	while (*taken < j->count && r == 0) {
-		r = ipc_sem_timedwait(j->sem, WAIT_SLICE_MS);
+	while (w->taken < w->count && r == 0) {
+		int left_ms = (end - g_get_monotonic_time()) / 1000;
+
+		r = left_ms > 0 ? ipc_sem_timedwait(w->sem, left_ms) : -ETIMEDOUT;
 		if (r == 0)
-			(*taken)++;
-		else if (r == -ETIMEDOUT || r == -EINTR)
-			r = wait_abandoned(j->req);
+			w->taken++;
 	}
-	/* Last look just before the answer: a waiter that is gone takes nothing. */
-	if (r == 0)
-		r = wait_abandoned(j->req);
-	if (r < 0 && *taken > 0)
-		ipc_sem_post(j->sem, *taken);
+	/* Look once more just before the answer: a waiter that is gone takes nothing. */
+	if (r == 0 || r == -ETIMEDOUT || r == -EINTR)
+		r = wait_abandoned(w->req) ?: (r == 0 ? 0 : -EAGAIN);
 	return r;
 }
 
-/* Runs on a pool thread. */
-static void job_run(gpointer data, gpointer unused)
+static void wait_end(SemWait *w, int r)
 {
-	SemJob *j = data;
-	unsigned taken = 0;
-	int r;
-
-	if (j->op == IPC_SEM_WAIT)
-		r = wait_all(j, &taken);
-	else if (j->op == IPC_SEM_POST)
-		r = ipc_sem_post(j->sem, j->count);
-	else
-		r = ipc_sem_trywait(j->sem, j->count);
+	g_atomic_int_add(&waits_now, -1);
+	if (r < 0 && w->taken > 0)
+		ipc_sem_post(w->sem, w->taken);
 	if (r < 0)
-		ipcfs_reply_err(j->req, r);
-	else if (fuse_reply_write(j->req, j->size) < 0 && taken > 0)
-		ipc_sem_post(j->sem, taken);
-	g_free(j);
+		ipcfs_reply_err(w->req, r);
+	else if (fuse_reply_write(w->req, w->size) < 0)
+		ipc_sem_post(w->sem, w->taken);
+	g_free(w);
+}
+
+/* Runs on a pool thread. The open file (and its IpcSem) stays while a
+ * request on it waits: the kernel sends RELEASE only after every reply. */
+static void wait_run(gpointer data, gpointer unused)
+{
+	SemWait *w = data;
+	int r = wait_slice(w);
+
+	if (r == -EAGAIN)
+		g_thread_pool_push(waiters, w, NULL); /* never fails: no thread is started */
+	else
+		wait_end(w, r);
 }
 
 static void value_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
 			int flags)
 {
-	SemJob *j;
+	SemWait *w;
 	IpcSemOp op;
 	unsigned count;
 	int r = ipc_sem_parse_command(buf, size, &op, &count);
 
-	if (r < 0) {
-		ipcfs_reply_err(req, r);
+	if (r == 0)
+		r = op == IPC_SEM_POST ? ipc_sem_post(h->sem, count) : ipc_sem_trywait(h->sem, count);
+	/* Only a wait that found too little goes on, to wait; one that must
+	 * not wait is a trywait. */
+	if (r != -EAGAIN || op != IPC_SEM_WAIT || (flags & O_NONBLOCK)) {
+		if (r < 0)
+			ipcfs_reply_err(req, r);
+		else
+			fuse_reply_write(req, size);
 		return;
 	}
-	/* A wait that must not wait is a trywait. */
-	if (op == IPC_SEM_WAIT && (flags & O_NONBLOCK))
-		op = IPC_SEM_TRYWAIT;
-	if (count <= INLINE_COUNT) {
-		r = op == IPC_SEM_POST ? ipc_sem_post(h->sem, count) : ipc_sem_trywait(h->sem, count);
-		/* Only a wait that found too little goes on, to wait. */
-		if (!(op == IPC_SEM_WAIT && r == -EAGAIN)) {
-			if (r < 0)
-				ipcfs_reply_err(req, r);
-			else
-				fuse_reply_write(req, size);
-			return;
-		}
-	}
-	j = g_new0(SemJob, 1);
-	j->req = req;
-	j->sem = h->sem;
-	j->op = op;
-	j->count = count;
-	j->size = size;
-	g_thread_pool_push(waiters, j, NULL);
+	w = g_new0(SemWait, 1);
+	w->req = req;
+	w->sem = h->sem;
+	w->count = count;
+	w->size = size;
+	g_atomic_int_inc(&waits_now);
+	g_thread_pool_push(waiters, w, NULL);
 }
 
-void ipcfs_sem_init(void)
+/* Starts every waiter thread now: a pool that never has to start one never
+ * fails to take a wait. */
+int ipcfs_sem_init(void)
 {
-	waiters = g_thread_pool_new(job_run, NULL, -1, FALSE, NULL);
+	g_autoptr(GError) error = NULL;
+
+	waiters = g_thread_pool_new(wait_run, NULL, WAITER_THREADS, TRUE, &error);
+	if (!waiters) {
+		g_printerr("ipcfs: cannot start the semaphore waiters: %s\n", error->message);
+		return -1;
+	}
+	return 0;
 }
 
 /* Ends every wait (ENOTCONN, nothing taken) and the waiter threads. */
 void ipcfs_sem_shutdown(void)
 {
 	g_atomic_int_set(&stopping, 1);
+	/* Each wait sees it at the end of its slice and leaves the pool. */
+	while (g_atomic_int_get(&waits_now) > 0)
+		g_usleep(MIN_SLICE_MS * 1000);
 	g_thread_pool_free(waiters, FALSE, TRUE);
 }
 
