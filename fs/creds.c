@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,9 @@
 #include <unistd.h>
 
 #define MAX_GROUPS 256
+/* How long a child creating a queue for a caller may take. It needs a
+ * millisecond; the rest is slack for a loaded machine. */
+#define CHILD_DEADLINE_MS 3000
 
 /* The caller this thread acts for, between enter and leave. */
 typedef struct {
@@ -185,31 +189,35 @@ static int caller_msgqueue_limit(struct rlimit *rl)
 	return r;
 }
 
-static int send_fd(int sock, int fd)
+/* The child's answer: 0 with the queue's descriptor attached, or an errno. */
+static int send_result(int sock, int err, int fd)
 {
-	char byte = 0;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct iovec iov = {.iov_base = &err, .iov_len = sizeof(err)};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u = {0};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *c;
 
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	if (fd >= 0) {
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == sizeof(err) ? 0 : -errno;
 }
 
-static int recv_fd(int sock)
+/* Waits at most CHILD_DEADLINE_MS for the child's answer. Returns the
+ * descriptor or -errno; -EINTR if the child died or stalled without one. */
+static int recv_result(int sock)
 {
-	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	int err = EINTR;
+	struct iovec iov = {.iov_base = &err, .iov_len = sizeof(err)};
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -218,15 +226,17 @@ static int recv_fd(int sock)
 			     .msg_iovlen = 1,
 			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf)};
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
 	struct cmsghdr *c;
-	ssize_t n;
 	int fd;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+	if (poll(&pfd, 1, CHILD_DEADLINE_MS) != 1 ||
+	    recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != sizeof(err))
+		return -EINTR;
+	c = CMSG_FIRSTHDR(&msg);
+	if (err != 0 || !c)
+		return err ? -err : -EIO;
+	if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -EIO;
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
@@ -259,17 +269,32 @@ child_create(int sock, const struct rlimit *rl, const char *name, int oflag, mod
 	if (syscall(SYS_setgroups, caller.ngroups, caller.groups) < 0 ||
 	    syscall(SYS_setresgid, caller.gid, caller.gid, caller.gid) < 0 ||
 	    syscall(SYS_setresuid, caller.uid, caller.uid, caller.uid) < 0)
-		_exit(EPERM);
+		goto refuse;
 	/* All ids non-zero: the kernel has cleared every capability. Check. */
 	if (caps_get(caps) < 0)
-		_exit(EPERM);
+		goto refuse;
 	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
 		if (caps[i].effective || caps[i].permitted)
-			_exit(EPERM);
+			goto refuse;
 	r = ipc_mq_create(name, oflag, mode, maxmsg, msgsize);
-	if (r < 0)
-		_exit(-r);
-	_exit(send_fd(sock, r) < 0 ? EIO : 0);
+	send_result(sock, r < 0 ? -r : 0, r);
+	_exit(0);
+refuse:
+	send_result(sock, EPERM, -1);
+	_exit(0);
+}
+
+/* Ends the child if it is still there and reaps it. The pidfd names this
+ * child only, even once its pid is reused. With SIGCHLD ignored the kernel
+ * reaps it itself, and waitpid just fails. */
+static void child_end(pid_t pid, int pidfd)
+{
+	if (pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		close(pidfd);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 int ipcfs_creds_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize)
@@ -277,8 +302,8 @@ int ipcfs_creds_mq_create(const char *name, int oflag, mode_t mode, long maxmsg,
 	struct rlimit rl;
 	bool have_rl;
 	int sv[2];
-	int status;
 	pid_t pid;
+	int pidfd;
 	int fd;
 
 	if (!caller.active)
@@ -296,12 +321,13 @@ int ipcfs_creds_mq_create(const char *name, int oflag, mode_t mode, long maxmsg,
 		close(sv[0]);
 		return -errno;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	fd = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? recv_fd(sv[0]) : -1;
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	/* The child is the caller's own process: the caller may stop or kill
+	 * it, and must not hold the worker (and mq/'s directory lock) with it. */
+	fd = recv_result(sv[0]);
 	close(sv[0]);
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status) ? -WEXITSTATUS(status) : fd;
-	/* The caller may kill a process that is the caller: its own loss. */
-	return -EINTR;
+	child_end(pid, pidfd);
+	if (fd == -EINTR)
+		g_debug("mq_open %s: the creating child gave no answer in time", name);
+	return fd;
 }

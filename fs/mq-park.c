@@ -19,6 +19,12 @@
  *   held, and the callback takes park_lock) before the reply; if the request
  *   was interrupted by then, the message goes back into the queue.
  * - Kernel notifications (poll) are sent after park_lock is dropped.
+ * - A message that must go back (its reader was interrupted, or its reply
+ *   failed) is not always accepted at once: a sender blocked in mq_send
+ *   takes the slot the moment it frees. So it is held in its queue's Watch:
+ *   the next reader through the mount gets it first, and EPOLLOUT sends it
+ *   back before any parked write is served. It is never dropped.
+ * - The bytes of parked writes are bounded per caller and in all.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
@@ -28,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
@@ -35,6 +42,11 @@
 
 /* How often parked requests look for their queue being removed. */
 #define REMOVED_CHECK_MS 1000
+/* Bytes of parked writes, per caller uid and in all: past them ENOBUFS. */
+#define PARKED_BYTES_PER_CALLER (4 << 20)
+#define PARKED_BYTES_TOTAL      (64 << 20)
+/* How long shutdown may wait to send back what is still held. */
+#define HELD_FLUSH_MS 2000
 
 typedef struct Watch Watch;
 
@@ -46,6 +58,7 @@ typedef struct {
 	bool is_write;
 	size_t size;     /* read: bytes asked for; write: bytes written */
 	char *buf;       /* write: what was written; NULL for a flush */
+	uid_t uid;       /* the caller, whose parked bytes count */
 } Parked;
 
 struct Watch {
@@ -54,12 +67,17 @@ struct Watch {
 	GQueue readers;  /* Parked, oldest first */
 	GQueue writers;
 	GList *pollers;  /* IpcfsHandle with a poll handle */
+	GQueue held;     /* IpcfsHeldMsg to give back, oldest first */
+	int put_fd;      /* the queue opened for writing, for put-backs; -1 if
+			  * not opened yet, -2 if the daemon may not write it */
 	guint32 events;  /* epoll interest now */
 };
 
 static GMutex park_lock;
 static GHashTable *parked;  /* fuse_req_t -> Parked */
 static GHashTable *watches; /* queue_id -> Watch */
+static GHashTable *parked_bytes; /* uid -> bytes of its parked writes */
+static size_t parked_bytes_total;
 static int epfd = -1;
 static int wake_fd = -1;    /* eventfd: ends the event thread */
 static bool stopping;
@@ -76,7 +94,7 @@ static guint32 wanted_events(Watch *w)
 
 	if (!g_queue_is_empty(&w->readers))
 		ev |= EPOLLIN;
-	if (!g_queue_is_empty(&w->writers))
+	if (!g_queue_is_empty(&w->writers) || (!g_queue_is_empty(&w->held) && w->put_fd != -2))
 		ev |= EPOLLOUT;
 	for (GList *l = w->pollers; l; l = l->next)
 		ev |= ((IpcfsHandle *)l->data)->poll_events & (EPOLLIN | EPOLLOUT);
@@ -89,17 +107,19 @@ static void watch_update(Watch *w)
 	guint32 ev = wanted_events(w);
 	struct epoll_event e = {.events = ev, .data.u64 = w->queue_id};
 
-	if (ev == 0) {
-		if (w->events)
+	if (ev != w->events) {
+		if (ev == 0)
 			epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
-		close(w->fd);
-		g_hash_table_remove(watches, &w->queue_id);
-		return;
+		else
+			epoll_ctl(epfd, w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, w->fd, &e);
+		w->events = ev;
 	}
-	if (ev == w->events)
-		return;
-	epoll_ctl(epfd, w->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, w->fd, &e);
-	w->events = ev;
+	if (ev == 0 && g_queue_is_empty(&w->held)) {
+		close(w->fd);
+		if (w->put_fd >= 0)
+			close(w->put_fd);
+		g_hash_table_remove(watches, &w->queue_id);
+	}
 }
 
 /* Returns @h's queue's watch, made if needed; NULL (errno set) if no
@@ -117,10 +137,98 @@ static Watch *watch_get(IpcfsHandle *h)
 	w = g_new0(Watch, 1);
 	w->queue_id = h->queue_id;
 	w->fd = fd;
+	w->put_fd = -1;
 	g_queue_init(&w->readers);
 	g_queue_init(&w->writers);
+	g_queue_init(&w->held);
 	g_hash_table_insert(watches, &w->queue_id, w);
 	return w;
+}
+
+IpcfsHeldMsg *ipcfs_held_msg_new(const char *bytes, size_t len, unsigned prio)
+{
+	IpcfsHeldMsg *msg = g_malloc(sizeof(*msg) + len);
+
+	msg->prio = prio;
+	msg->len = len;
+	memcpy(msg->bytes, bytes, len);
+	return msg;
+}
+
+/* Sends @w's held messages back while the queue has room. The watch's
+ * descriptor may be read-only: the same queue is reopened for writing
+ * through /proc, which works even once the queue is unlinked. park_lock
+ * held. */
+static void held_send_back(Watch *w, int timeout_ms)
+{
+	IpcfsHeldMsg *msg;
+	int r = 0;
+
+	if (w->put_fd == -1) {
+		g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", w->fd);
+
+		w->put_fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		if (w->put_fd < 0)
+			w->put_fd = -2;
+	}
+	while (w->put_fd >= 0 && (msg = g_queue_peek_head(&w->held))) {
+		r = ipc_mq_send(w->put_fd, msg->bytes, msg->len, msg->prio, timeout_ms);
+		if (r < 0)
+			break;
+		g_free(g_queue_pop_head(&w->held));
+	}
+	/* Only "full" is worth waiting for; anything else will not change. */
+	if (r < 0 && r != -EAGAIN && r != -ETIMEDOUT) {
+		g_warning("queue %ju: %u messages cannot be put back (%s); the next readers "
+			  "through the mount get them",
+			  (uintmax_t)w->queue_id, g_queue_get_length(&w->held), g_strerror(-r));
+		close(w->put_fd);
+		w->put_fd = -2;
+	}
+}
+
+/* Gives @h the oldest message held for its queue, else the queue's next
+ * one: 0, -EAGAIN or -errno. park_lock held. */
+static int take_for(Watch *w, IpcfsHandle *h)
+{
+	IpcfsHeldMsg *msg = w ? g_queue_peek_head(&w->held) : NULL;
+
+	if (!msg || h->received)
+		return ipcfs_mq_take(h);
+	ipcfs_mq_hand_over(h, msg);
+	g_free(g_queue_pop_head(&w->held));
+	watch_update(w);
+	return 0;
+}
+
+static bool serve_one(guint64 id, bool writers);
+static void notify_pollers(guint64 id, guint32 revents);
+
+void ipcfs_mq_give_back(IpcfsHandle *h, IpcfsHeldMsg *msg)
+{
+	bool readers_wait = false;
+	Watch *w;
+
+	g_mutex_lock(&park_lock);
+	w = watch_get(h);
+	if (w) {
+		g_queue_push_tail(&w->held, msg);
+		held_send_back(w, 0);
+		readers_wait = !g_queue_is_empty(&w->readers);
+		watch_update(w);
+	} else {
+		/* No descriptor left for a watch: the reader's own, then. */
+		int r = ipc_mq_send(h->fd, msg->bytes, msg->len, msg->prio, 0);
+
+		if (r < 0)
+			g_critical("queue %s: a message was lost: %s", h->name, g_strerror(-r));
+		g_free(msg);
+	}
+	g_mutex_unlock(&park_lock);
+	/* A reader parked meanwhile would wait for a message that is here. */
+	while (readers_wait && serve_one(h->queue_id, false))
+		;
+	notify_pollers(h->queue_id, EPOLLIN);
 }
 
 /* A read asking @size bytes, or a write of the @size bytes at @buf (NULL:
@@ -135,7 +243,46 @@ static Parked *parked_new(fuse_req_t req, IpcfsHandle *h, bool is_write, const c
 	p->is_write = is_write;
 	p->buf = g_memdup2(buf, size);
 	p->size = size;
+	p->uid = fuse_req_ctx(req)->uid;
 	return p;
+}
+
+/* Bytes @p keeps while parked: what it will write. */
+static size_t parked_cost(const Parked *p)
+{
+	return p->buf ? p->size : 0;
+}
+
+/* Counts @p's bytes against its caller's share and the total; -ENOBUFS if
+ * either would pass its bound. park_lock held. */
+static int parked_bytes_add(const Parked *p)
+{
+	size_t cost = parked_cost(p);
+	gpointer key = GUINT_TO_POINTER(p->uid);
+	size_t mine = GPOINTER_TO_SIZE(g_hash_table_lookup(parked_bytes, key));
+
+	if (cost == 0)
+		return 0;
+	if (mine + cost > PARKED_BYTES_PER_CALLER || parked_bytes_total + cost > PARKED_BYTES_TOTAL)
+		return -ENOBUFS;
+	g_hash_table_insert(parked_bytes, key, GSIZE_TO_POINTER(mine + cost));
+	parked_bytes_total += cost;
+	return 0;
+}
+
+static void parked_bytes_sub(const Parked *p)
+{
+	size_t cost = parked_cost(p);
+	gpointer key = GUINT_TO_POINTER(p->uid);
+	size_t mine = GPOINTER_TO_SIZE(g_hash_table_lookup(parked_bytes, key));
+
+	if (cost == 0)
+		return;
+	if (mine == cost)
+		g_hash_table_remove(parked_bytes, key);
+	else
+		g_hash_table_insert(parked_bytes, key, GSIZE_TO_POINTER(mine - cost));
+	parked_bytes_total -= cost;
 }
 
 static void parked_free(Parked *p)
@@ -148,6 +295,7 @@ static void parked_free(Parked *p)
 static void parked_unlink(Parked *p)
 {
 	g_hash_table_remove(parked, p->req);
+	parked_bytes_sub(p);
 	g_queue_unlink(p->is_write ? &p->watch->writers : &p->watch->readers, &p->link);
 	watch_update(p->watch);
 }
@@ -180,9 +328,11 @@ static void park(Parked *p)
 		err = ENOTCONN;
 	} else if (fuse_req_interrupted(p->req)) {
 		err = EINTR;
-	} else {
+	} else if ((err = -parked_bytes_add(p)) == 0) {
 		p->watch = watch_get(p->h);
 		err = p->watch ? 0 : errno;
+		if (err)
+			parked_bytes_sub(p);
 	}
 	if (err) {
 		g_mutex_unlock(&park_lock);
@@ -203,10 +353,7 @@ static void finish_read(Parked *p, int r)
 {
 	fuse_req_interrupt_func(p->req, NULL, NULL);
 	if (r == 0 && (fuse_req_interrupted(p->req) || ipcfs_caller_dying(p->req))) {
-		g_mutex_lock(&p->h->lock);
-		if (p->h->msg_pos == p->h->msg_start)
-			ipcfs_mq_put_back(p->h);
-		g_mutex_unlock(&p->h->lock);
+		ipcfs_mq_put_back(p->h);
 		r = -EINTR;
 	}
 	if (r < 0)
@@ -236,17 +383,24 @@ static bool serve_one(guint64 id, bool writers)
 
 	g_mutex_lock(&park_lock);
 	w = watch_by_id(id);
+	if (w && writers && g_queue_is_empty(&w->writers)) {
+		held_send_back(w, 0);
+		watch_update(w);
+		w = NULL;
+	}
 	p = w ? g_queue_peek_head(writers ? &w->writers : &w->readers) : NULL;
 	if (!p) {
 		g_mutex_unlock(&park_lock);
 		return false;
 	}
-	if (writers)
-		r = ipcfs_mq_send_write(p->h, p->buf, p->size);
-	else if (p->h->received)
+	if (writers) {
+		held_send_back(w, 0);
+		r = g_queue_is_empty(&w->held) ? ipcfs_mq_send_write(p->h, p->buf, p->size) : -EAGAIN;
+	} else if (p->h->received) {
 		r = 0;
-	else
-		r = ipcfs_caller_dying(p->req) ? -EINTR : ipcfs_mq_take(p->h);
+	} else {
+		r = ipcfs_caller_dying(p->req) ? -EINTR : take_for(w, p->h);
+	}
 	if (r == -EAGAIN) {
 		g_mutex_unlock(&park_lock);
 		return false;
@@ -362,6 +516,7 @@ void ipcfs_mq_park_init(void)
 	struct epoll_event e = {.events = EPOLLIN, .data.u64 = 0};
 
 	parked = g_hash_table_new(g_direct_hash, g_direct_equal);
+	parked_bytes = g_hash_table_new(g_direct_hash, g_direct_equal);
 	watches = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	wake_fd = eventfd(0, EFD_CLOEXEC);
@@ -369,6 +524,26 @@ void ipcfs_mq_park_init(void)
 		g_error("epoll: %s", g_strerror(errno));
 	epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &e);
 	event_thread = g_thread_new("mq-events", event_loop, NULL);
+}
+
+/* Held messages outlive the daemon only in their queue: wait a little for
+ * room, then say what is lost. */
+static void send_back_all_held(void)
+{
+	gint64 end = g_get_monotonic_time() + HELD_FLUSH_MS * 1000;
+	GHashTableIter it;
+	Watch *w;
+
+	g_hash_table_iter_init(&it, watches);
+	while (g_hash_table_iter_next(&it, NULL, (gpointer *)&w)) {
+		int left_ms = MAX((end - g_get_monotonic_time()) / 1000, 0);
+
+		held_send_back(w, left_ms);
+		if (!g_queue_is_empty(&w->held))
+			g_critical("queue %ju: %u messages lost at shutdown: the queue stayed full",
+				   (uintmax_t)w->queue_id, g_queue_get_length(&w->held));
+		g_queue_clear_full(&w->held, g_free);
+	}
 }
 
 /* Answers every parked request ENOTCONN (nothing was taken for them: EINTR
@@ -386,9 +561,11 @@ void ipcfs_mq_park_shutdown(void)
 	fail_all(all, ENOTCONN);
 	eventfd_write(wake_fd, 1);
 	g_thread_join(event_thread);
+	send_back_all_held();
 	close(wake_fd);
 	close(epfd);
 	g_hash_table_unref(parked);
+	g_hash_table_unref(parked_bytes);
 	g_hash_table_unref(watches);
 }
 
@@ -407,7 +584,7 @@ void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 	if (h->received)
 		r = 0;
 	else if (!w || g_queue_is_empty(&w->readers))
-		r = ipcfs_caller_dying(req) ? -EINTR : ipcfs_mq_take(h);
+		r = ipcfs_caller_dying(req) ? -EINTR : take_for(w, h);
 	g_mutex_unlock(&park_lock);
 	if (r == 0) {
 		ipcfs_mq_reply_message(req, h, size);
@@ -428,13 +605,16 @@ void ipcfs_mq_read(fuse_req_t req, IpcfsHandle *h, size_t size, bool nonblock)
 void ipcfs_mq_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, bool nonblock)
 {
 	Watch *w;
-	ssize_t r = -EAGAIN;
+	ssize_t r = ipcfs_mq_check_write(h, buf, size);
 
-	/* Send now only if no earlier writer waits for room in this queue. */
+	/* Send now only if no earlier writer, nor a held message, waits for
+	 * room in this queue. */
 	g_mutex_lock(&park_lock);
 	w = watch_by_id(h->queue_id);
-	if (!w || g_queue_is_empty(&w->writers))
-		r = ipcfs_mq_send_write(h, buf, size);
+	if (r == 0)
+		r = w && !(g_queue_is_empty(&w->writers) && g_queue_is_empty(&w->held))
+			    ? -EAGAIN
+			    : ipcfs_mq_send_write(h, buf, size);
 	g_mutex_unlock(&park_lock);
 	if (r != -EAGAIN || nonblock) {
 		if (r < 0 || !buf)
@@ -470,6 +650,25 @@ static void poll_register(IpcfsHandle *h, struct fuse_pollhandle *ph, unsigned r
 	g_mutex_unlock(&park_lock);
 }
 
+/* A read of @h would not wait for the queue: the open file holds bytes or
+ * its EOF, or a message taken earlier is held for the next reader. */
+static bool read_ready(IpcfsHandle *h)
+{
+	bool ready;
+	Watch *w;
+
+	if (!h->file->read)
+		return false;
+	g_mutex_lock(&h->lock);
+	ready = h->received || h->batch_started;
+	g_mutex_unlock(&h->lock);
+	g_mutex_lock(&park_lock);
+	w = watch_by_id(h->queue_id);
+	ready = ready || (w && !g_queue_is_empty(&w->held));
+	g_mutex_unlock(&park_lock);
+	return ready;
+}
+
 void ipcfs_mq_poll(fuse_req_t req, IpcfsHandle *h, struct fuse_pollhandle *ph)
 {
 	IpcMqInfo info;
@@ -482,7 +681,7 @@ void ipcfs_mq_poll(fuse_req_t req, IpcfsHandle *h, struct fuse_pollhandle *ph)
 		ipcfs_reply_err(req, r);
 		return;
 	}
-	if (info.curmsgs > 0)
+	if (info.curmsgs > 0 || read_ready(h))
 		revents |= POLLIN | POLLRDNORM;
 	if (info.curmsgs < info.maxmsg)
 		revents |= POLLOUT | POLLWRNORM;

@@ -142,8 +142,7 @@ static int recv_lines_open(IpcfsHandle *h, int flags)
 static void queue_release(IpcfsHandle *h)
 {
 	/* recv-lines may hold a whole message it had no room for: back it goes. */
-	if (h->received && h->msg_pos == h->msg_start && h->msg_pos < h->msg_end)
-		ipcfs_mq_put_back(h);
+	ipcfs_mq_put_back(h);
 	ipcfs_mq_forget_poll(h);
 	ipc_mq_close(h->fd);
 }
@@ -205,6 +204,9 @@ ssize_t ipcfs_mq_send_write(IpcfsHandle *h, const char *buf, size_t size)
 	int r;
 
 	if (!buf) {
+		/* Another close of the same open file may have sent it already. */
+		if (h->pending->len == 0)
+			return 0;
 		r = ipc_mq_send(h->fd, h->pending->str, h->pending->len, 0, 0);
 		if (r == 0)
 			g_string_truncate(h->pending, 0);
@@ -225,17 +227,36 @@ ssize_t ipcfs_mq_send_write(IpcfsHandle *h, const char *buf, size_t size)
 	return r < 0 ? r : (ssize_t)size;
 }
 
-int ipcfs_mq_take(IpcfsHandle *h)
+int ipcfs_mq_check_write(IpcfsHandle *h, const char *buf, size_t size)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
-	ssize_t len;
+	const char *nl;
+	unsigned prio;
+	size_t body;
+
+	if (!buf)
+		return 0;
+	switch (h->mode) {
+	case IPCFS_MQ_LINES:
+		/* The first line is the one that would fail now; a later one
+		 * too long makes a short write, and the retry fails here. */
+		nl = memchr(buf, '\n', size);
+		body = nl ? (size_t)(nl + 1 - buf) : size;
+		return h->pending->len + body > (size_t)h->msgsize ? -EMSGSIZE : 0;
+	case IPCFS_MQ_PRIO:
+		if (ipc_mq_parse_frame(buf, size, &prio, &body) < 0)
+			return -EINVAL;
+		return size - body > (size_t)h->msgsize ? -EMSGSIZE : 0;
+	default:
+		return size > (size_t)h->msgsize ? -EMSGSIZE : 0;
+	}
+}
+
+/* Frames the message of @len bytes that sits at MSG_HEADROOM in h->msg_buf
+ * as the file shows it. h->lock held. */
+static void frame_message(IpcfsHandle *h, size_t len)
+{
 	int head;
 
-	if (!h->msg_buf)
-		h->msg_buf = g_malloc(MSG_HEADROOM + h->msgsize + 1);
-	len = ipc_mq_receive(h->fd, h->msg_buf + MSG_HEADROOM, h->msgsize, &h->msg_prio, 0);
-	if (len < 0)
-		return len;
 	h->received = true;
 	h->msg_start = MSG_HEADROOM;
 	h->msg_end = MSG_HEADROOM + len;
@@ -250,29 +271,54 @@ int ipcfs_mq_take(IpcfsHandle *h)
 		memcpy(h->msg_buf + h->msg_start, prefix, head);
 	}
 	h->msg_pos = h->msg_start;
-	return 0;
 }
 
-/* The descriptor may be read-only: reopen the same queue for writing through
- * /proc, which works even if the queue was unlinked meanwhile. */
-static void requeue(IpcfsHandle *h, const char *msg, size_t len, unsigned prio)
+static void ensure_msg_buf(IpcfsHandle *h)
 {
-	g_autofree char *path = g_strdup_printf("/proc/self/fd/%d", h->fd);
-	int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	int r = fd < 0 ? -errno : ipc_mq_send(fd, msg, len, prio, 0);
+	if (!h->msg_buf)
+		h->msg_buf = g_malloc(MSG_HEADROOM + h->msgsize + 1);
+}
 
-	if (fd >= 0)
-		close(fd);
-	if (r < 0)
-		g_warning("queue %s: a message could not be put back: %s", h->name,
-			  g_strerror(-r));
+void ipcfs_mq_hand_over(IpcfsHandle *h, const IpcfsHeldMsg *msg)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
+
+	ensure_msg_buf(h);
+	memcpy(h->msg_buf + MSG_HEADROOM, msg->bytes, msg->len);
+	h->msg_prio = msg->prio;
+	frame_message(h, msg->len);
+}
+
+int ipcfs_mq_take(IpcfsHandle *h)
+{
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
+	ssize_t len;
+
+	/* Two readers of one open file: the message it holds is theirs. */
+	if (h->received)
+		return 0;
+	ensure_msg_buf(h);
+	len = ipc_mq_receive(h->fd, h->msg_buf + MSG_HEADROOM, h->msgsize, &h->msg_prio, 0);
+	if (len < 0)
+		return len;
+	frame_message(h, len);
+	return 0;
 }
 
 void ipcfs_mq_put_back(IpcfsHandle *h)
 {
-	requeue(h, h->msg_buf + MSG_HEADROOM, h->msg_end - MSG_HEADROOM - h->newline_added,
-		h->msg_prio);
-	h->received = false;
+	IpcfsHeldMsg *msg = NULL;
+
+	/* Only a message none of which went out goes back. */
+	g_mutex_lock(&h->lock);
+	if (h->received && h->msg_pos == h->msg_start && h->msg_pos < h->msg_end) {
+		msg = ipcfs_held_msg_new(h->msg_buf + MSG_HEADROOM,
+					 h->msg_end - MSG_HEADROOM - h->newline_added, h->msg_prio);
+		h->received = false;
+	}
+	g_mutex_unlock(&h->lock);
+	if (msg)
+		ipcfs_mq_give_back(h, msg);
 }
 
 typedef struct {
@@ -349,7 +395,7 @@ static void reply_batch(fuse_req_t req, IpcfsHandle *h, size_t size)
 	for (guint i = 0; i < whole->len; i++) {
 		BatchEntry *e = &g_array_index(whole, BatchEntry, i);
 
-		requeue(h, (char *)out->data + e->off, e->len, e->prio);
+		ipcfs_mq_give_back(h, ipcfs_held_msg_new((char *)out->data + e->off, e->len, e->prio));
 	}
 }
 
@@ -372,8 +418,12 @@ void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
 	first = h->msg_pos == h->msg_start;
 	h->msg_pos += n;
 	g_mutex_unlock(&h->lock);
-	if (fuse_reply_buf(req, bytes, n) < 0 && first)
+	if (fuse_reply_buf(req, bytes, n) < 0 && first) {
+		g_mutex_lock(&h->lock);
+		h->msg_pos = h->msg_start;
+		g_mutex_unlock(&h->lock);
 		ipcfs_mq_put_back(h);
+	}
 }
 
 static int info_open(IpcfsHandle *h, int flags)

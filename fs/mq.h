@@ -4,13 +4,38 @@
 
 #include "ipcfs.h"
 
-/* Receives the next message for @h without waiting: 0, -EAGAIN when the
- * queue is empty, or another -errno. */
+/* A message the daemon took from a queue for a reader that could not have
+ * it, on its way back. */
+typedef struct {
+	unsigned prio;
+	size_t len;
+	char bytes[];
+} IpcfsHeldMsg;
+
+/* A copy of @len bytes at @bytes; free with g_free. */
+IpcfsHeldMsg *ipcfs_held_msg_new(const char *bytes, size_t len, unsigned prio);
+
+/* Receives the next message for @h without waiting: 0 (also when @h holds
+ * one already), -EAGAIN when the queue is empty, or another -errno. */
 int ipcfs_mq_take(IpcfsHandle *h);
 
-/* Puts the message @h took back into its queue, at its priority (it may move
- * behind messages of equal priority), and forgets it. */
+/* Makes @msg the message @h holds, as if @h had received it. */
+void ipcfs_mq_hand_over(IpcfsHandle *h, const IpcfsHeldMsg *msg);
+
+/* Gives the message @h holds back, if none of it was handed out, and
+ * forgets it. */
 void ipcfs_mq_put_back(IpcfsHandle *h);
+
+/* Takes @msg (ownership moves) back for @h's queue: into the queue at once if
+ * there is room, else held by the daemon, handed to the next reader through
+ * the mount or sent back as soon as there is room, before any parked write.
+ * Never dropped. */
+void ipcfs_mq_give_back(IpcfsHandle *h, IpcfsHeldMsg *msg);
+
+/* What a write of @size bytes to @h would fail with whatever the queue
+ * holds (-EMSGSIZE, -EINVAL for a bad frame), else 0; checked before a write
+ * waits. @buf NULL (a flush) is fine. */
+int ipcfs_mq_check_write(IpcfsHandle *h, const char *buf, size_t size);
 
 /* Replies with up to @size further bytes of @h's message (0 bytes: EOF);
  * recv-lines adds every further message that waits and fits. A failed reply

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -238,21 +239,38 @@ static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 		fuse_reply_attr(req, &st, attr_timeout(node));
 }
 
-/* chmod, chown and utimens act on the object's own file. */
-static int set_object_attrs(const IpcfsNode *node, const struct stat *attr, int to_set)
+/* Opens the object of @node itself, never a name that changed since the
+ * lookup: a path-only descriptor, no symlink followed, and it must be the
+ * very inode the node was made for. */
+static int open_object(const IpcfsNode *node)
 {
 	g_autofree char *file = NULL;
-	int dirfd;
+	struct stat st;
+	int dirfd, fd;
 	int r = node->kind->backing(node->name, &dirfd, &file);
 
 	if (r < 0)
 		return r;
-	if ((to_set & FUSE_SET_ATTR_MODE) && fchmodat(dirfd, file, attr->st_mode & 07777, 0) < 0)
+	fd = openat(dirfd, file, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != node->object_id) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/* chmod, chown and utimens act on the object through its descriptor (a
+ * path-only one: /proc/self/fd/N reaches the object, whatever its name is
+ * now). */
+static int set_attrs_at(const char *path, const struct stat *attr, int to_set)
+{
+	if ((to_set & FUSE_SET_ATTR_MODE) && chmod(path, attr->st_mode & 07777) < 0)
 		return -errno;
 	if ((to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) &&
-	    fchownat(dirfd, file, (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1,
-		     (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1,
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	    chown(path, (to_set & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1,
+		  (to_set & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1) < 0)
 		return -errno;
 	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)) {
 		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_OMIT}};
@@ -265,10 +283,27 @@ static int set_object_attrs(const IpcfsNode *node, const struct stat *attr, int 
 			ts[1] = attr->st_mtim;
 		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
 			ts[1].tv_nsec = UTIME_NOW;
-		if (utimensat(dirfd, file, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		if (utimensat(AT_FDCWD, path, ts, 0) < 0)
 			return -errno;
 	}
 	return 0;
+}
+
+static int set_object_attrs(const IpcfsNode *node, const struct stat *attr, int to_set)
+{
+	char path[64];
+	int fd, r;
+
+	if (!(to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
+			FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)))
+		return 0;
+	fd = open_object(node);
+	if (fd < 0)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	r = set_attrs_at(path, attr, to_set);
+	close(fd);
+	return r;
 }
 
 static int setattr_node(fuse_req_t req, const IpcfsNode *node, const struct stat *attr, int to_set,
@@ -491,7 +526,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	g_autofree char *buf = g_malloc(size);
 	size_t used = 0;
 
-	for (guint i = off; dir && i < names->len; i++) {
+	for (guint64 i = MAX(off, 0); dir && i < names->len; i++) {
 		size_t n = add_entry(req, dir, names->pdata[i], buf + used, size - used, i + 1,
 				     plus);
 
