@@ -48,7 +48,7 @@ daemons() {
 	local exe p
 	exe=$(installed bin/ipcfs)
 	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" = "$exe" ] || continue
+		[ "$p/exe" -ef "$exe" ] || continue
 		tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -Fxq -- "$MNT" && echo "${p#/proc/}"
 	done
 	return 0
