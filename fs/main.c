@@ -88,19 +88,20 @@ static int ipcfs_opt_proc(void *data, const char *arg, int key, struct fuse_args
 static int put_back_words(struct fuse_args *args, const struct ipcfs_options *opts)
 {
 	g_autofree char *fsname = NULL;
-	g_autofree char *names = NULL;
-	g_autofree char *arg = NULL;
+	char *names = NULL; /* grown by libfuse with realloc(): free() */
+	int r;
 
 	if (opts->nwords == 0)
 		return 0;
-	names = g_strdup("subtype=ipcfs");
-	if (opts->nwords == 2) {
+	r = fuse_opt_add_opt(&names, "-osubtype=ipcfs");
+	if (r == 0 && opts->nwords == 2) {
 		fsname = g_strconcat("fsname=", opts->words[0], NULL);
-		if (fuse_opt_add_opt_escaped(&names, fsname) < 0)
-			return -1;
+		r = fuse_opt_add_opt_escaped(&names, fsname);
 	}
-	arg = g_strconcat("-o", names, NULL);
-	if (fuse_opt_insert_arg(args, 1, arg) < 0)
+	if (r == 0)
+		r = fuse_opt_insert_arg(args, 1, names);
+	free(names);
+	if (r < 0)
 		return -1;
 	return fuse_opt_add_arg(args, opts->words[opts->nwords - 1]);
 }
