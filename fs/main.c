@@ -28,20 +28,31 @@ IpcfsConfig ipcfs_config = {.mq_dirfd = -1, .shm_dirfd = -1};
 struct ipcfs_options {
 	unsigned long maxmsg;
 	unsigned long msgsize;
+	/* The words that are not options, [SOURCE] MOUNTPOINT (g_free). */
+	char *words[2];
+	unsigned int nwords;
 };
 
+/* ipcfs's own -o options; the rest are libfuse's. */
+#define IPCFS_OPT(templ, field) {templ, offsetof(struct ipcfs_options, field), 0}
+
 static const struct fuse_opt ipcfs_opt_spec[] = {
-	{"maxmsg=%lu", offsetof(struct ipcfs_options, maxmsg), 0},
-	{"msgsize=%lu", offsetof(struct ipcfs_options, msgsize), 0},
+	IPCFS_OPT("maxmsg=%lu", maxmsg),
+	IPCFS_OPT("msgsize=%lu", msgsize),
 	FUSE_OPT_END,
 };
 
+#define USAGE "usage: %s [options] [SOURCE] MOUNTPOINT\n"
+
 static void print_usage(const char *prog)
 {
-	printf("usage: %s [options] MOUNTPOINT\n\n"
+	printf(USAGE "\n"
 	       "Presents the kernel's POSIX message queues (mq/), shared memory\n"
 	       "objects (shm/) and named semaphores (sem/) as files.\n"
-	       "Unmount with: fusermount3 -u MOUNTPOINT\n\n"
+	       "SOURCE is the word mount(8) passes from fstab (by convention\n"
+	       "\"ipcfs\"); it only names the mount in /proc/mounts.\n"
+	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount as root)\n"
+	       "Manual: man 8 ipcfs\n\n"
 	       "ipcfs options:\n"
 	       "    -o maxmsg=N            capacity of queues made by mkdir\n"
 	       "                           (default: the kernel's msg_default)\n"
@@ -52,6 +63,47 @@ static void print_usage(const char *prog)
 	       prog);
 	fuse_cmdline_help();
 	fuse_lowlevel_help();
+}
+
+/* Collects the words that are not options: mount(8) runs
+ * "ipcfs SOURCE MOUNTPOINT -o ...", which fuse_parse_cmdline would refuse. */
+static int ipcfs_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct ipcfs_options *opts = data;
+
+	if (key != FUSE_OPT_KEY_NONOPT)
+		return 1; /* libfuse's option: keep it */
+	if (opts->nwords == G_N_ELEMENTS(opts->words)) {
+		g_printerr("ipcfs: unexpected argument '%s'\n" USAGE, arg, outargs->argv[0]);
+		return -1;
+	}
+	opts->words[opts->nwords++] = g_strdup(arg);
+	return 0;
+}
+
+/* Gives the mount point back to fuse_parse_cmdline, and names the mount
+ * "SOURCE on MOUNTPOINT type fuse.ipcfs" (source "ipcfs" without SOURCE),
+ * so that mount -a sees an fstab line as mounted. Options given later on
+ * the command line win. */
+static int put_back_words(struct fuse_args *args, const struct ipcfs_options *opts)
+{
+	g_autofree char *fsname = NULL;
+	char *names = NULL; /* grown by libfuse with realloc(): free() */
+	int r;
+
+	if (opts->nwords == 0)
+		return 0;
+	r = fuse_opt_add_opt(&names, "-osubtype=ipcfs");
+	if (r == 0 && opts->nwords == 2) {
+		fsname = g_strconcat("fsname=", opts->words[0], NULL);
+		r = fuse_opt_add_opt_escaped(&names, fsname);
+	}
+	if (r == 0)
+		r = fuse_opt_insert_arg(args, 1, names);
+	free(names);
+	if (r < 0)
+		return -1;
+	return fuse_opt_add_arg(args, opts->words[opts->nwords - 1]);
 }
 
 static void ipcfs_init(void *userdata, struct fuse_conn_info *conn)
@@ -149,8 +201,8 @@ int main(int argc, char *argv[])
 	struct fuse_session *se;
 	int ret = 1;
 
-	if (fuse_opt_parse(&args, &opts, ipcfs_opt_spec, NULL) < 0 ||
-	    fuse_parse_cmdline(&args, &cmd) < 0)
+	if (fuse_opt_parse(&args, &opts, ipcfs_opt_spec, ipcfs_opt_proc) < 0 ||
+	    put_back_words(&args, &opts) < 0 || fuse_parse_cmdline(&args, &cmd) < 0)
 		goto out_args;
 	if (cmd.show_help) {
 		print_usage(argv[0]);
@@ -163,7 +215,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	if (!cmd.mountpoint) {
-		g_printerr("usage: %s [options] MOUNTPOINT (try --help)\n", argv[0]);
+		g_printerr("ipcfs: no mount point given (try --help)\n" USAGE, argv[0]);
 		goto out_args;
 	}
 	if (cmd.debug)
@@ -201,6 +253,8 @@ out_session:
 out_nodes:
 	ipcfs_nodes_free();
 out_args:
+	g_free(opts.words[0]);
+	g_free(opts.words[1]);
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;
