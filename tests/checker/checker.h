@@ -145,15 +145,25 @@ static inline unsigned long checker_options(int argc, char **argv, const char *u
 	return ops;
 }
 
-/* An outcome: a return value, and errno when it is -1. */
+/* An outcome: a return value, errno when it is -1, and the call that
+ * failed when an operation makes several (NULL otherwise). */
 struct outcome {
 	long long ret;
 	int err;
+	const char *call;
 };
 
 static inline struct outcome outcome_of(long long ret)
 {
-	struct outcome o = { ret, ret < 0 ? errno : 0 };
+	struct outcome o = { ret, ret < 0 ? errno : 0, NULL };
+	return o;
+}
+
+static inline struct outcome failed_in(const char *call)
+{
+	struct outcome o = outcome_of(-1);
+
+	o.call = call;
 	return o;
 }
 
@@ -161,12 +171,13 @@ static inline struct outcome outcome_of(long long ret)
  * comparison can be printed in one call). */
 static inline const char *outcome_str(struct outcome o)
 {
-	static char bufs[2][64];
+	static char bufs[2][80];
 	static int which;
 	char *b = bufs[which ^= 1];
 
 	if (o.ret < 0)
-		snprintf(b, sizeof bufs[0], "%lld %s", o.ret, strerrorname_np(o.err) ?: "E?");
+		snprintf(b, sizeof bufs[0], "%lld %s%s%s%s", o.ret, strerrorname_np(o.err) ?: "E?",
+			 o.call ? " (in " : "", o.call ?: "", o.call ? ")" : "");
 	else
 		snprintf(b, sizeof bufs[0], "%lld", o.ret);
 	return b;

@@ -50,6 +50,7 @@ static const unsigned op_weights[N_OPS] = {
 struct msg {
 	long long ret;    /* 0, or -1 with err */
 	int err;
+	const char *call; /* the mount's call that failed */
 	unsigned prio;
 	int has_prio;     /* recv-prio, or the reference: the priority is known */
 	size_t len;
@@ -100,7 +101,7 @@ static struct outcome mount_send(const struct xfer *x)
 	ssize_t w;
 
 	if (fd < 0)
-		return outcome_of(-1);
+		return failed_in("open");
 	frame = malloc(x->len + 16);
 	if (!frame)
 		die("malloc");
@@ -113,13 +114,13 @@ static struct outcome mount_send(const struct xfer *x)
 	close(fd);
 	/* A send is one message: anything but all of it or an error is wrong,
 	 * and shows as its length. */
-	return outcome_of(w == (ssize_t)len ? 0 : w);
+	return w < 0 ? failed_in("write") : outcome_of(w == (ssize_t)len ? 0 : w);
 }
 
 static void mount_recv(const struct xfer *x, struct msg *m)
 {
 	size_t cap = msgsize + 16, n = 0;
-	char *got = malloc(cap + x->chunk);
+	char *got = malloc(cap + x->chunk + 1);
 	ssize_t r = 0;
 	int fd;
 
@@ -129,8 +130,7 @@ static void mount_recv(const struct xfer *x, struct msg *m)
 	fd = open(qpath(x->with_prio ? "recv-prio" : "recv"),
 		  O_RDONLY | (x->nonblock ? O_NONBLOCK : 0));
 	if (fd < 0) {
-		struct outcome o = outcome_of(-1);
-		m->ret = o.ret, m->err = o.err;
+		m->ret = -1, m->err = errno, m->call = "open";
 		free(got);
 		return;
 	}
@@ -140,10 +140,12 @@ static void mount_recv(const struct xfer *x, struct msg *m)
 			break;
 	}
 	if (n == 0 && r < 0) {
-		m->ret = -1, m->err = errno;
+		m->ret = -1, m->err = errno, m->call = "read";
 	} else if (x->with_prio && !x->early_close) {
 		/* "PRIO BYTES" */
 		char *space = memchr(got, ' ', n);
+
+		got[n] = 0;
 		if (!space || sscanf(got, "%u", &m->prio) != 1) {
 			m->ret = -2; /* not a frame: cannot agree with anything */
 		} else {
@@ -216,7 +218,7 @@ static void ref_recv_as_read(const struct xfer *x, struct msg *r)
 
 static void compare_msg(struct msg *m, struct msg *r)
 {
-	struct outcome mo = { m->ret, m->err }, ro = { r->ret, r->err };
+	struct outcome mo = { m->ret, m->err, m->call }, ro = { r->ret, r->err, NULL };
 	char a[64], b[64];
 	long at;
 
@@ -344,7 +346,7 @@ static void poll_both(int in)
 
 	pm.fd = open(qpath(in ? "recv" : "send"), (in ? O_RDONLY : O_WRONLY) | O_NONBLOCK);
 	if (pm.fd < 0) {
-		m = outcome_of(-1);
+		m = failed_in("open");
 	} else {
 		m = outcome_of(poll(&pm, 1, 0));
 		close(pm.fd);

@@ -241,7 +241,7 @@ static struct outcome read_all(struct side *s)
 static struct outcome apply(struct side *s, const struct op *op)
 {
 	int fd = s->fd[op->slot];
-	struct outcome o = { 0, 0 };
+	struct outcome o = { 0 };
 	struct stat st;
 	ssize_t r;
 
