@@ -73,12 +73,14 @@ static long maxmsg, msgsize;
 static char *body;      /* the bytes the current send sends */
 static char *rxbuf;     /* msgsize bytes */
 
-static char *qpath(const char *file)
+/* Opens FILE of the queue's directory. No static path buffer: a blocked
+ * operation opens its file on another thread at the same time. */
+static int qopen(const char *file, int flags)
 {
-	static char b[4096];
+	char path[4096];
 
-	snprintf(b, sizeof b, "%s/%s", qdir, file);
-	return b;
+	snprintf(path, sizeof path, "%s/%s", qdir, file);
+	return open(path, flags);
 }
 
 static long ref_curmsgs(void)
@@ -94,8 +96,8 @@ static long ref_curmsgs(void)
 
 static struct outcome mount_send(const struct xfer *x)
 {
-	int fd = open(qpath(x->with_prio ? "send-prio" : "send"),
-		      O_WRONLY | (x->nonblock ? O_NONBLOCK : 0));
+	int fd = qopen(x->with_prio ? "send-prio" : "send",
+		       O_WRONLY | (x->nonblock ? O_NONBLOCK : 0));
 	size_t head = 0, len;
 	char *frame;
 	ssize_t w;
@@ -127,8 +129,8 @@ static void mount_recv(const struct xfer *x, struct msg *m)
 	if (!got)
 		die("malloc");
 	*m = (struct msg){ .has_prio = x->with_prio };
-	fd = open(qpath(x->with_prio ? "recv-prio" : "recv"),
-		  O_RDONLY | (x->nonblock ? O_NONBLOCK : 0));
+	fd = qopen(x->with_prio ? "recv-prio" : "recv",
+		   O_RDONLY | (x->nonblock ? O_NONBLOCK : 0));
 	if (fd < 0) {
 		m->ret = -1, m->err = errno, m->call = "open";
 		free(got);
@@ -344,7 +346,7 @@ static void poll_both(int in)
 	struct pollfd pr = { .fd = refq, .events = pm.events };
 	struct outcome m, r;
 
-	pm.fd = open(qpath(in ? "recv" : "send"), (in ? O_RDONLY : O_WRONLY) | O_NONBLOCK);
+	pm.fd = qopen(in ? "recv" : "send", (in ? O_RDONLY : O_WRONLY) | O_NONBLOCK);
 	if (pm.fd < 0) {
 		m = failed_in("open");
 	} else {
@@ -387,7 +389,8 @@ static void info_both(void)
 	struct mq_attr at;
 	int i;
 
-	read_text(qpath("info"), text, sizeof text);
+	snprintf(path, sizeof path, "%s/info", qdir);
+	read_text(path, text, sizeof text);
 	/* The kernel's own accounting of the reference: QSIZE:N in /dev/mqueue. */
 	snprintf(path, sizeof path, "/dev/mqueue/%s", refname);
 	read_text(path, kernel, sizeof kernel);
