@@ -54,7 +54,6 @@ struct op {
 
 /* One side: the mount or the reference. */
 struct side {
-	const char *label;
 	const char *path;
 	int fd[SLOTS];
 	char *buf;       /* what a read or mapping returned */
@@ -63,7 +62,7 @@ struct side {
 	off_t size;      /* size (fstat) after the operation, or -1 */
 };
 
-static struct side mnt = { .label = "mount" }, ref = { .label = "ref" };
+static struct side mnt, ref;
 static int slot_flags[SLOTS];
 static char *wbuf;         /* the bytes the current write writes */
 
