@@ -124,7 +124,7 @@ posix_sender() {
 		i=$((i + 1))
 		m=$q.$id.$i
 		echo "$m" >>"$OUT/try.$id"
-		if ! timeout -s KILL 60 mq-send "$q" 0 <<<"$m" 2>>"$OUT/errors"; then
+		if ! timeout -s KILL "$HANG_SECS" mq-send "$q" 0 <<<"$m" 2>>"$OUT/errors"; then
 			err "$id: mq-send of $m failed"
 			return 1
 		fi
@@ -137,7 +137,8 @@ cat_reader() {
 	local q=$1 file=$2 id=$3 st
 	while [ ! -e "$OUT/stop" ]; do
 		st=0
-		timeout 60 cat "$MNT/mq/$q/$file" >>"$OUT/got.$q.$id" 2>>"$OUT/errors" || st=$?
+		timeout "$HANG_SECS" cat "$MNT/mq/$q/$file" >>"$OUT/got.$q.$id" 2>>"$OUT/errors" || st=$?
+		[ "$st" != 124 ] || { err "$id: cat $file hung: no message for $HANG_SECS s"; return 1; }
 		[ "$st" = 0 ] || { err "$id: cat $file: status $st"; return 1; }
 	done
 }
@@ -147,7 +148,7 @@ posix_receiver() {
 	local q=$1 id=$2 st
 	while [ ! -e "$OUT/stop" ]; do
 		st=0
-		timeout -s KILL 60 mq-recv "$q" >>"$OUT/got.$q.$id" 2>"$OUT/prio.$id" || st=$?
+		timeout -s KILL "$HANG_SECS" mq-recv "$q" >>"$OUT/got.$q.$id" 2>"$OUT/prio.$id" || st=$?
 		[ "$st" = 0 ] || { err "$id: mq-recv: status $st: $(cat "$OUT/prio.$id")"; return 1; }
 	done
 }
@@ -226,10 +227,11 @@ api_poster() {
 	done
 }
 
-# value_waiter — "wait K" (K = 1..2) to value, blocking, never killed.
+# value_waiter — "wait K" (K = 1..2) to value, blocking, never killed, until
+# sem-stop (the posters have ended).
 value_waiter() {
 	local k
-	while [ ! -e "$OUT/stop" ]; do
+	while [ ! -e "$OUT/sem-stop" ]; do
 		k=$((RANDOM % 2 + 1))
 		echo "wait $k" >"$MNT/sem/$M/value" || { err "wait $k failed"; return 1; }
 		echo "$k" >>"$OUT/waits.value"
@@ -239,8 +241,8 @@ value_waiter() {
 # api_waiter — sem_wait(3), blocking, never killed (the safety timeout
 # would make its outcome unknown, and is an error).
 api_waiter() {
-	while [ ! -e "$OUT/stop" ]; do
-		timeout -s KILL 60 sem-op "$M" wait 2>>"$OUT/errors" || { err "sem-op wait failed"; return 1; }
+	while [ ! -e "$OUT/sem-stop" ]; do
+		timeout -s KILL "$HANG_SECS" sem-op "$M" wait 2>>"$OUT/errors" || { err "sem-op wait failed"; return 1; }
 		echo 1 >>"$OUT/waits.api"
 	done
 }
@@ -494,14 +496,17 @@ sum() { cat "$@" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }'; }
 	actor ls lister; others+=("$BG_PID")
 
 	# Writers end after their turns; a last write may wait for room, which
-	# the readers (still running) make. Then the killed readers finish their
-	# kills on an emptying queue, and the other actors their turns.
+	# the readers (still running) make. The readers that are never killed
+	# stop then: left waiting on an empty queue while the other actors
+	# finish, they would wait for as long as a slow machine takes. The killed
+	# readers finish their kills on the emptying queue (any STOP they get is
+	# ignored), the other actors their turns.
 	reap "${writers[@]}"
-	touch "$OUT/writers-done"
-	reap "${others[@]}"
-	touch "$OUT/stop"
+	touch "$OUT/writers-done" "$OUT/stop"
 	wake_readers "$Q1" "${readers1[@]}"
 	wake_readers "$Q2" "${readers2[@]}"
+	reap "${others[@]}"
+	touch "$OUT/sem-stop"
 	# Blocked semaphore waiters are released by posts, which are counted.
 	local limit=$((SECONDS + HANG_SECS))
 	while ! none_running "${semwaiters[@]}"; do
