@@ -50,9 +50,16 @@ load lib
 	local writer=$!
 	BG_PIDS+=("$writer")
 	: >"$BATS_TEST_TMPDIR/got"
-	local deadline=$((SECONDS + 60))
-	while [ "$(wc -l <"$BATS_TEST_TMPDIR/got")" -lt 2000 ] && ((SECONDS < deadline)); do
-		timeout 10 cat "$MNT/mq/$N/recv-lines" >>"$BATS_TEST_TMPDIR/got" || fail "recv-lines: status $?"
+	# Bounded by count, not time: each cat waits for at least one message,
+	# so 2000 rounds are always enough. Its timeout only catches a hang (a
+	# round waits for one more line from the writer).
+	local round st
+	for ((round = 0; round < 2000; round++)); do
+		[ "$(wc -l <"$BATS_TEST_TMPDIR/got")" -lt 2000 ] || break
+		st=0
+		timeout 60 cat "$MNT/mq/$N/recv-lines" >>"$BATS_TEST_TMPDIR/got" || st=$?
+		[ "$st" != 124 ] || fail "recv-lines hung: no line for 60 s after $(wc -l <"$BATS_TEST_TMPDIR/got") lines"
+		[ "$st" = 0 ] || fail "recv-lines: status $st"
 	done
 	wait_pid "$writer" 10 || fail "writer did not finish"
 	assert_eq 0 "$WAIT_STATUS" "writer status"

@@ -4,6 +4,10 @@
 
 load lib
 
+# The interrupt tests below time a bounded wait, the behaviour under test:
+# timeout's 1 s, then an answer to the interrupt promised within a second;
+# took_less_than adds slack for a loaded machine (lib.bash).
+
 @test "timeout 1 cat recv on an empty queue returns within 2 s; the next message goes to the next reader" {
 	mkdir "$MNT/mq/$N"
 	start=$EPOCHREALTIME
@@ -136,14 +140,14 @@ load lib
 		readers+=("$BG_PID")
 	done
 	sleep 0.3
-	start=$EPOCHREALTIME
+	# Each completes: a worker tied up by the readers would hang it (the
+	# timeouts only turn such a hang into a failure; nothing is timed).
 	timeout 5 ls "$MNT/mq" >/dev/null
 	timeout 5 cat "$MNT/mq/$N/info" >/dev/null
 	timeout 5 mkdir "$MNT/mq/$N.other"
 	timeout 5 bash -c 'echo x > "$1"' x "$MNT/mq/$N.other/send"
 	assert_eq x "$(timeout 5 cat "$MNT/mq/$N.other/recv")"
 	timeout 5 mkdir "$MNT/shm/$N"
-	took_less_than 3000 "$start"
 	for i in $(seq 1 30); do
 		printf "m$i" >"$MNT/mq/$N/send"
 	done
@@ -163,11 +167,10 @@ load lib
 		waiters+=("$BG_PID")
 	done
 	sleep 0.3
-	start=$EPOCHREALTIME
+	# Each completes (the timeouts only turn a hang into a failure).
 	timeout 5 bash -c 'echo post 2 > "$1"' x "$MNT/sem/$N/value"
 	assert_eq 2 "$(timeout 5 cat "$MNT/sem/$N/value")"
 	timeout 5 ls "$MNT/sem" >/dev/null
-	took_less_than 3000 "$start"
 	for i in $(seq 1 10); do
 		sem-op "$N.$i" post
 	done

@@ -49,11 +49,14 @@ state() { echo "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) $(cat "/proc/$1/
 		readers+=($!)
 		BG_PIDS+=($!)
 	done
-	# Parked: every reader sleeps waiting for its read's answer.
-	wait_until -t 30 all_in_fuse_wait "${readers[@]}"
+	# Parked: every reader sleeps waiting for its read's answer. Starting
+	# 1000 processes is work whose time depends on the machine: the
+	# deadline is only a guard against a hang.
+	wait_until -t 120 all_in_fuse_wait "${readers[@]}"
 	assert_eq 0 "$(timeout 5 cat "$MNT/mq/$N/info" | awk '$1 == "curmsgs" {print $2}')" "curmsgs while parked"
 
-	start=$EPOCHREALTIME
+	# Each completes: a tied-up worker would hang it (the timeouts only turn
+	# a hang into a failure; nothing is timed).
 	timeout 5 ls "$MNT/mq" >"$OUT/ls" || fail "ls mq/ did not complete: status $?"
 	grep -Fxq "$N" "$OUT/ls" || fail "ls mq/ does not list $N: $(cat "$OUT/ls")"
 	timeout 5 cat "$MNT/mq/$N/info" >"$OUT/info" || fail "cat info did not complete"
@@ -62,7 +65,6 @@ state() { echo "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) $(cat "/proc/$1/
 	timeout 5 bash -c 'echo other > "$1"' x "$MNT/mq/$N.other/send" || fail "send to another queue did not complete"
 	assert_eq other "$(timeout 5 cat "$MNT/mq/$N.other/recv")" "receive from another queue"
 	timeout 5 mkdir "$MNT/sem/$N" || fail "mkdir sem/ did not complete"
-	took_less_than 5000 "$start"
 	# Nobody got anything yet.
 	all_in_fuse_wait "${readers[@]}" || fail "a reader returned on an empty queue"
 
@@ -70,7 +72,7 @@ state() { echo "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) $(cat "/proc/$1/
 		timeout 10 bash -c 'echo "m$1" > "$2"' x "$i" "$MNT/mq/$N/send" ||
 			fail "send of m$i failed or hung: status $?"
 	done
-	wait_until -t 30 none_running "${readers[@]}"
+	wait_until -t 120 none_running "${readers[@]}" # a guard against a hang only
 	local bad=0
 	for ((i = 1; i <= 1000; i++)); do
 		wait "${readers[i - 1]}" || { bad=$((bad + 1)); echo "reader $i: status $? $(cat "$OUT/e.$i")" >&2; }
@@ -89,12 +91,11 @@ state() { echo "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) $(cat "/proc/$1/
 
 @test "timeout 1 / timeout -s KILL 1 cat recv on an empty queue return within 2 s (date +%s%N); the next reader gets the next message" {
 	mkdir "$MNT/mq/$N"
-	local t0 t1 sig
+	local start sig
 	for sig in TERM KILL; do
-		t0=$(date +%s%N)
+		start=$EPOCHREALTIME
 		run timeout -s "$sig" 1 cat "$MNT/mq/$N/recv"
-		t1=$(date +%s%N)
-		[ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "timeout -s $sig 1 cat recv took $(((t1 - t0) / 1000000)) ms"
+		took_less_than 2000 "$start"
 		[ "$sig" = TERM ] && assert_eq 124 "$status" "timeout's status"
 		[ "$sig" = KILL ] && assert_eq 137 "$status" "timeout -s KILL's status"
 		assert_eq "" "$output" "the interrupted reader printed something"
