@@ -164,6 +164,9 @@ static gpointer watch_run(gpointer unused)
 			if (errno == EINTR)
 				continue;
 			g_critical("watch: poll: %s", g_strerror(errno));
+			/* Nothing is invalidated from now on: back to short timeouts. */
+			g_atomic_int_set(&shm_watched, 0);
+			g_atomic_int_set(&mq_watched, 0);
 			break;
 		}
 		if (fds[1].revents)
