@@ -2,7 +2,7 @@
  *
  * Reads top to bottom: parse the command line, open the kernel's IPC
  * directories, create the FUSE session, install signal handlers, mount,
- * daemonize, start the event thread and the waiter pool, run the
+ * daemonize, start the watcher, the event thread and the waiter pool, run the
  * multithreaded loop, then answer whatever still waits and unmount.
  */
 #define G_LOG_DOMAIN "ipcfs"
@@ -11,6 +11,7 @@
 #include "mq.h"
 #include "node.h"
 #include "tree.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -158,7 +159,7 @@ static int open_ipc_dirs(void)
 }
 
 /* Threads of ours must never take the signals meant to end the session. */
-static int start_services(void)
+static int start_services(struct fuse_session *se)
 {
 	sigset_t all, old;
 	int r;
@@ -166,8 +167,10 @@ static int start_services(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	r = ipcfs_sem_init();
-	if (r == 0)
+	if (r == 0) {
+		ipcfs_watch_start(se);
 		ipcfs_mq_park_init();
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
@@ -177,7 +180,7 @@ static int run(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 	struct fuse_loop_config *cfg;
 	int r;
 
-	if (start_services() < 0)
+	if (start_services(se) < 0)
 		return -1;
 	if (opts->singlethread) {
 		r = fuse_session_loop(se);
@@ -188,6 +191,7 @@ static int run(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 		r = fuse_session_loop_mt(se, cfg);
 		fuse_loop_cfg_destroy(cfg);
 	}
+	ipcfs_watch_stop();
 	ipcfs_mq_park_shutdown();
 	ipcfs_sem_shutdown();
 	return r;

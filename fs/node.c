@@ -8,10 +8,17 @@
 
 const IpcfsKind *const ipcfs_kinds[] = {&ipcfs_mq_kind, &ipcfs_shm_kind, &ipcfs_sem_kind, NULL};
 
+#define N_KINDS (G_N_ELEMENTS(ipcfs_kinds) - 1)
+
 static GMutex table_lock;
 static GHashTable *by_ino; /* fuse_ino_t -> IpcfsNode*, owns dynamic nodes; table_lock */
-static GHashTable *by_key; /* key -> IpcfsNode*, dynamic nodes only; table_lock */
-static fuse_ino_t next_ino = 16;
+/* Per kind (in ipcfs_kinds order): object name -> GPtrArray of the
+ * IpcfsNode* of that name, the object directories and their files, one set
+ * per kernel object seen under the name (usually one). Inode-per-open files
+ * are left out: they are many, short-lived and never looked up again.
+ * Protected by table_lock. */
+static GHashTable *by_name[N_KINDS];
+static fuse_ino_t next_ino = 16; /* table_lock */
 
 static IpcfsNode fixed_nodes[] = {
 	{.ino = FUSE_ROOT_ID, .type = NODE_ROOT},
@@ -28,20 +35,91 @@ static void node_free(gpointer p)
 	IpcfsNode *node = p;
 
 	g_free(node->name);
-	g_free(node->key);
 	g_free(node);
 }
 
 void ipcfs_nodes_init(void)
 {
 	by_ino = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, node_free);
-	by_key = g_hash_table_new(g_str_hash, g_str_equal);
+	for (size_t i = 0; i < N_KINDS; i++)
+		by_name[i] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						   (GDestroyNotify)g_ptr_array_unref);
 }
 
 void ipcfs_nodes_free(void)
 {
-	g_clear_pointer(&by_key, g_hash_table_unref);
+	for (size_t i = 0; i < N_KINDS; i++)
+		g_clear_pointer(&by_name[i], g_hash_table_unref);
 	g_clear_pointer(&by_ino, g_hash_table_unref);
+}
+
+static GHashTable *names_of(const IpcfsKind *kind)
+{
+	size_t i = 0;
+
+	while (ipcfs_kinds[i] != kind)
+		i++;
+	return by_name[i];
+}
+
+static bool indexed(const IpcfsNode *node)
+{
+	return !(node->file && node->file->inode_per_open);
+}
+
+/* The node of @file (NULL: the directory) of the object @object_id that is
+ * called @name, if the kernel knows it. Called with table_lock held. */
+static IpcfsNode *find_named(const IpcfsKind *kind, const char *name, ino_t object_id,
+			     const IpcfsFile *file)
+{
+	GPtrArray *nodes = g_hash_table_lookup(names_of(kind), name);
+
+	for (guint i = 0; nodes && i < nodes->len; i++) {
+		IpcfsNode *node = nodes->pdata[i];
+
+		if (node->object_id == object_id && node->file == file)
+			return node;
+	}
+	return NULL;
+}
+
+/* Makes a node with no lookups yet and files it. Called with table_lock held. */
+static IpcfsNode *node_new(const IpcfsKind *kind, const char *name, ino_t object_id,
+			   const IpcfsFile *file)
+{
+	IpcfsNode *node = g_new0(IpcfsNode, 1);
+	GPtrArray *nodes;
+
+	node->ino = next_ino++;
+	node->type = file ? NODE_FILE : NODE_OBJECT;
+	node->kind = kind;
+	node->name = g_strdup(name);
+	node->object_id = object_id;
+	node->file = file;
+	g_hash_table_insert(by_ino, &node->ino, node);
+	if (!indexed(node))
+		return node;
+	nodes = g_hash_table_lookup(names_of(kind), name);
+	if (!nodes) {
+		nodes = g_ptr_array_new();
+		g_hash_table_insert(names_of(kind), g_strdup(name), nodes);
+	}
+	g_ptr_array_add(nodes, node);
+	return node;
+}
+
+/* Unfiles and frees @node. Called with table_lock held. */
+static void node_remove(IpcfsNode *node)
+{
+	GPtrArray *nodes =
+	    indexed(node) ? g_hash_table_lookup(names_of(node->kind), node->name) : NULL;
+
+	if (nodes) {
+		g_ptr_array_remove_fast(nodes, node);
+		if (nodes->len == 0)
+			g_hash_table_remove(names_of(node->kind), node->name);
+	}
+	g_hash_table_remove(by_ino, &node->ino);
 }
 
 static IpcfsNode *fixed_node(fuse_ino_t ino)
@@ -68,27 +146,12 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino)
 IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
 			  const IpcfsFile *file)
 {
-	/* Names hold no '/', so this is a unique key. */
-	g_autofree char *key = g_strdup_printf("%s/%s/%ju/%s", kind->dirname, name,
-					       (uintmax_t)object_id, file ? file->name : "");
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
-	node = file && file->inode_per_open ? NULL : g_hash_table_lookup(by_key, key);
-	if (!node) {
-		node = g_new0(IpcfsNode, 1);
-		node->ino = next_ino++;
-		node->type = file ? NODE_FILE : NODE_OBJECT;
-		node->kind = kind;
-		node->name = g_strdup(name);
-		node->object_id = object_id;
-		node->file = file;
-		if (!(file && file->inode_per_open)) {
-			node->key = g_steal_pointer(&key);
-			g_hash_table_insert(by_key, node->key, node);
-		}
-		g_hash_table_insert(by_ino, &node->ino, node);
-	}
+	node = file && file->inode_per_open ? NULL : find_named(kind, name, object_id, file);
+	if (!node)
+		node = node_new(kind, name, object_id, file);
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;
@@ -132,11 +195,40 @@ void ipcfs_node_forget(fuse_ino_t ino, guint64 n)
 	node = g_hash_table_lookup(by_ino, &key);
 	if (node) {
 		node->nlookup -= MIN(n, node->nlookup);
-		if (node->nlookup == 0) {
-			if (node->key)
-				g_hash_table_remove(by_key, node->key);
-			g_hash_table_remove(by_ino, &key);
-		}
+		if (node->nlookup == 0)
+			node_remove(node);
 	}
 	g_mutex_unlock(&table_lock);
+}
+
+GArray *ipcfs_nodes_named(const IpcfsKind *kind, const char *name)
+{
+	GArray *found = g_array_new(FALSE, FALSE, sizeof(IpcfsNodeId));
+	GPtrArray *nodes;
+
+	g_mutex_lock(&table_lock);
+	nodes = g_hash_table_lookup(names_of(kind), name);
+	for (guint i = 0; nodes && i < nodes->len; i++) {
+		const IpcfsNode *node = nodes->pdata[i];
+		IpcfsNodeId id = {
+		    .ino = node->ino, .type = node->type, .object_id = node->object_id};
+
+		g_array_append_val(found, id);
+	}
+	g_mutex_unlock(&table_lock);
+	return found;
+}
+
+GPtrArray *ipcfs_node_names(const IpcfsKind *kind)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter iter;
+	gpointer name;
+
+	g_mutex_lock(&table_lock);
+	g_hash_table_iter_init(&iter, names_of(kind));
+	while (g_hash_table_iter_next(&iter, &name, NULL))
+		g_ptr_array_add(names, g_strdup(name));
+	g_mutex_unlock(&table_lock);
+	return names;
 }

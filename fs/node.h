@@ -27,8 +27,14 @@ typedef struct IpcfsNode {
 	const IpcfsFile *file; /* NODE_FILE */
 	guint64 nlookup;       /* the kernel's lookup count; protected by the table lock */
 	GList *handles;        /* IpcfsHandle open on this file; protected by the table lock */
-	char *key;             /* table key; NULL for fixed nodes and inode_per_open files */
 } IpcfsNode;
+
+/* What the watcher (watch.c) needs of a node, copied out of the table. */
+typedef struct {
+	fuse_ino_t ino;
+	IpcfsNodeType type;
+	ino_t object_id;
+} IpcfsNodeId;
 
 void ipcfs_nodes_init(void);
 void ipcfs_nodes_free(void);
@@ -58,6 +64,15 @@ int ipcfs_node_fstat(IpcfsNode *node, struct stat *st);
 /* Drops @n lookups; frees the node at zero. Fixed nodes are never counted
  * nor freed. */
 void ipcfs_node_forget(fuse_ino_t ino, guint64 n);
+
+/* The object directories and files (not inode-per-open ones) the kernel
+ * knows by object @name in @kind, of every object seen under that name: a
+ * GArray of IpcfsNodeId, copied under the table lock so that the caller can
+ * notify the kernel without it. */
+GArray *ipcfs_nodes_named(const IpcfsKind *kind, const char *name);
+
+/* The names (g_free'd strings) of the objects of @kind the kernel knows. */
+GPtrArray *ipcfs_node_names(const IpcfsKind *kind);
 
 /* The fixed kind directories, in listing order. */
 extern const IpcfsKind *const ipcfs_kinds[];

@@ -1,17 +1,22 @@
 /* tree.c — the directory side of the filesystem: lookup, attributes,
  * listings, mkdir/rmdir and everything that is refused.
  *
- * Caching: other programs create and remove objects at any moment, so object
- * entries and attributes are cached for at most a second (the contract's
- * "at most one second late"), the size of shm data not at all, and missing
- * names are never cached (plain ENOENT, no negative entries). The fixed part
- * of the tree never changes.
+ * Caching: other programs create, remove, chmod and chown objects at any
+ * moment. The watcher (watch.c) learns each of those changes from inotify
+ * and invalidates the kernel's caches at once, so names and object entries
+ * are cached for a minute while their kind is watched (a second otherwise).
+ * Attributes are cached for a second: a queue's times change on every send
+ * and receive, and a mapped shm object's on a store, with no event to tell.
+ * The size of shm data is not cached at all, and missing names never are
+ * (plain ENOENT, no negative entries). The fixed part of the tree never
+ * changes.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "creds.h"
 #include "node.h"
 #include "tree.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,8 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define FIXED_TIMEOUT  60.0
-#define OBJECT_TIMEOUT 1.0
+#define FIXED_TIMEOUT   60.0
+#define WATCHED_TIMEOUT 60.0 /* names of a watched kind */
+#define OBJECT_TIMEOUT  1.0
 
 static time_t mount_time;
 
@@ -60,13 +66,21 @@ static void shape_object(const IpcfsNode *node, struct stat *st)
 	st->st_blocks = st->st_size / 512 + (st->st_size % 512 != 0);
 }
 
+/* Stats the object @node stands for by its name: -ENOENT if the name now
+ * holds another object (re-created since the node was made). */
+static int stat_by_name(const IpcfsNode *node, struct stat *st)
+{
+	int r = node->kind->stat(node->name, st);
+
+	return r == 0 && st->st_ino != node->object_id ? -ENOENT : r;
+}
+
 /* An open file lives on after its object is removed, as any open file
  * does: fstat(2) of it (@h) goes to its descriptor, and a stat by path finds
  * a descriptor open on the node once the name is gone. */
 static int fill_object(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 {
-	int r = h && h->fd >= 0 ? (fstat(h->fd, st) < 0 ? -errno : 0)
-				: node->kind->stat(node->name, st);
+	int r = h && h->fd >= 0 ? (fstat(h->fd, st) < 0 ? -errno : 0) : stat_by_name(node, st);
 
 	if (r == -ENOENT && !h && node->type == NODE_FILE)
 		r = ipcfs_node_fstat(node, st);
@@ -102,7 +116,9 @@ static double entry_timeout(const IpcfsNode *node)
 	if (!node->name)
 		return FIXED_TIMEOUT;
 	/* Each open of these must look up (and get) a new inode. */
-	return node->file && node->file->inode_per_open ? 0.0 : OBJECT_TIMEOUT;
+	if (node->file && node->file->inode_per_open)
+		return 0.0;
+	return ipcfs_watch_covers(node->kind) ? WATCHED_TIMEOUT : OBJECT_TIMEOUT;
 }
 
 static void reply_entry(fuse_req_t req, IpcfsNode *node, const struct stat *st)

@@ -267,7 +267,7 @@ class Bench:
         finally:
             self.sh(self.mass, "shm-unlink", "ls", str(n))
         self.row(6, "ls -l of %d shm objects" % n, fs, ref, "s", "ls -l /dev/shm", fs / ref,
-                 ("<=", 2))
+                 ("<=", 1.5))
         n = p["ls_mq"]
         self.sh(self.mass, "mq-create", "lq", str(n), "1", "16")
         try:
