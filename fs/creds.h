@@ -34,5 +34,6 @@ void ipcfs_creds_leave(void);
  * msgsize_max, queues_max and RLIMIT_MSGQUEUE and charges the queue's memory
  * to the caller's uid, exactly as for the caller's own mq_open. Returns the
  * queue descriptor (passed back over a socket) or -errno; -EINTR if the
- * child was killed. */
+ * child died or gave no answer within a deadline (the caller may stop it:
+ * it is the caller's process), and then it is killed. */
 int ipcfs_creds_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize);
