@@ -73,3 +73,37 @@ assert select.select([fd], [], [], 2)[0], "EOF"
 assert os.read(fd, 100) == b""
 PY
 }
+
+@test "chmod of an object whose name was swapped for a symlink after lookup changes nothing outside /dev/shm" {
+	mkdir "$MNT/shm/$N"
+	stat "$MNT/shm/$N" >/dev/null
+	local target=$OUT/target
+	: >"$target"
+	chmod 600 "$target"
+	rm "/dev/shm/$N"
+	ln -s "$target" "/dev/shm/$N"
+	chmod 644 "$MNT/shm/$N" 2>/dev/null || true
+	assert_eq 600 "$(stat -c %a "$target")" "the symlink's target"
+	rm "/dev/shm/$N"
+}
+
+@test "100 semaphore waits at once take turns on the pool: every one answers its interrupt, the value stays 0, a post then works" {
+	mkdir "$MNT/sem/$N"
+	local V=$MNT/sem/$N/value i pids=()
+	for ((i = 0; i < 100; i++)); do
+		timeout -s INT 2 bash -c 'echo wait > "$1"' x "$V" 3>&- &
+		pids+=($!)
+	done
+	BG_PIDS+=("${pids[@]}")
+	# Each is interrupted after 2 s and must answer within about a slice;
+	# the bound is slack for a loaded machine, not a speed.
+	local pid bad=0
+	for pid in "${pids[@]}"; do
+		wait_pid "$pid" 30 || bad=$((bad + 1))
+		[ "$WAIT_STATUS" = 124 ] || bad=$((bad + 1))
+	done
+	assert_eq 0 "$bad" "waits that did not end as interrupted"
+	assert_eq 0 "$(cat "$V")"
+	echo post >"$V"
+	assert_eq 1 "$(cat "$V")"
+}
