@@ -48,6 +48,7 @@ struct IpcfsHandle {
 	const IpcfsFile *file;
 	char *name;       /* object name */
 	int fd;           /* the object's descriptor, for fstat; -1 if none */
+	off_t arg;        /* an unlisted file's argument (sem@OFFSET: the offset) */
 	void *state;      /* the kind's own open state (mq.c's MqOpen, sem.c's IpcSem) */
 	GMutex lock;      /* protects text */
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
@@ -95,11 +96,23 @@ struct IpcfsKind {
 	int (*remove)(const char *name);
 	/* Where the object lives as a file, for chmod/chown/utimens. */
 	int (*backing)(const char *name, int *dirfd, char **file);
+	/* Files of object @name that are not listed but found by name (shm's
+	 * sem@OFFSET): 0 with the inode_per_open *file and its *arg, or -errno
+	 * (-ENOENT: no such file). NULL: there are none. */
+	int (*unlisted_file)(const char *name, const char *fname, const IpcfsFile **file,
+			     off_t *arg);
 };
 
 extern const IpcfsKind ipcfs_mq_kind;
 extern const IpcfsKind ipcfs_shm_kind;
 extern const IpcfsKind ipcfs_sem_kind;
+
+/* The handlers of a semaphore file (sem.c): sem/NAME/value, and shm's
+ * sem@OFFSET, whose own open puts an IpcSem in h->state. */
+int ipcfs_sem_snapshot(IpcfsHandle *h, fuse_req_t req);
+void ipcfs_sem_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+		     int flags);
+void ipcfs_sem_release(IpcfsHandle *h);
 
 /* Replies err (0 or a negative errno) and logs failures at debug level. */
 void ipcfs_reply_err(fuse_req_t req, int err);

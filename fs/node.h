@@ -25,6 +25,7 @@ typedef struct IpcfsNode {
 	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object) */
 	ino_t object_id;       /* the object's kernel inode: a re-created object is a new node */
 	const IpcfsFile *file; /* NODE_FILE */
+	off_t file_arg;        /* NODE_FILE: an unlisted file's argument (sem@OFFSET) */
 	guint64 nlookup;       /* the kernel's lookup count; protected by the table lock */
 	GList *handles;        /* IpcfsHandle open on this file; protected by the table lock */
 } IpcfsNode;

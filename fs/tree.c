@@ -167,6 +167,23 @@ static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct 
 	return node;
 }
 
+/* A file of an object found by name alone: a new node each time (it is
+ * inode_per_open), so it can carry the argument its name holds. */
+static IpcfsNode *find_unlisted(const IpcfsNode *parent, const char *name, int *err)
+{
+	const IpcfsFile *file;
+	IpcfsNode *node;
+	off_t arg;
+
+	*err = parent->kind->unlisted_file(parent->name, name, &file, &arg);
+	if (*err < 0)
+		return NULL;
+	g_assert(file->inode_per_open);
+	node = ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+	node->file_arg = arg;
+	return node;
+}
+
 /* Finds @name in @parent and takes a lookup reference on it. An object in a
  * kind directory comes with its attributes in @st. */
 static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat *st, int *err)
@@ -186,8 +203,9 @@ static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat
 		return lookup_object(parent->kind, name, st, err);
 	case NODE_OBJECT:
 		file = object_file(parent->kind, name);
-		return file ? ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file)
-			    : NULL;
+		if (file)
+			return ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+		return parent->kind->unlisted_file ? find_unlisted(parent, name, err) : NULL;
 	case NODE_FILE:
 		*err = -ENOTDIR;
 		return NULL;
