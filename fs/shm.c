@@ -30,12 +30,17 @@ static int shm_stat(const char *name, struct stat *st)
 
 static int shm_create(const char *name, mode_t mode)
 {
-	int fd = ipc_shm_create(name, O_RDONLY, mode);
+	int fd = ipc_shm_create(ipcfs_config.shm_dirfd, name, O_RDONLY, mode);
 
 	if (fd < 0)
 		return fd;
 	close(fd);
 	return 0;
+}
+
+static int shm_remove(const char *name)
+{
+	return ipc_shm_unlink(ipcfs_config.shm_dirfd, name);
 }
 
 static int shm_backing(const char *name, int *dirfd, char **file)
@@ -47,13 +52,13 @@ static int shm_backing(const char *name, int *dirfd, char **file)
 
 static int data_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(h->name, flags & (O_ACCMODE | O_TRUNC));
+	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, flags & (O_ACCMODE | O_TRUNC));
 	return h->fd < 0 ? h->fd : 0;
 }
 
 static int info_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(h->name, O_RDONLY);
+	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDONLY);
 	return h->fd < 0 ? h->fd : 0;
 }
 
@@ -95,7 +100,7 @@ static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t s
 
 static int data_truncate(IpcfsHandle *h, const char *name, off_t size)
 {
-	int fd = h ? h->fd : ipc_shm_open(name, O_RDWR);
+	int fd = h ? h->fd : ipc_shm_open(ipcfs_config.shm_dirfd, name, O_RDWR);
 	int r = fd < 0 ? fd : ipc_shm_resize(fd, size);
 
 	if (!h && fd >= 0)
@@ -147,6 +152,6 @@ const IpcfsKind ipcfs_shm_kind = {
 	.list = shm_list,
 	.stat = shm_stat,
 	.create = shm_create,
-	.remove = ipc_shm_unlink,
+	.remove = shm_remove,
 	.backing = shm_backing,
 };
