@@ -145,6 +145,24 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 	! mountpoint -q "$MNT" || fail "mounted"
 }
 
+@test "joining another IPC namespace needs root, even for one's own process" {
+	PUBLIC_MNT=$(mktemp -d /tmp/ipcfs-containers.XXXXXX)
+	chmod 755 "$PUBLIC_MNT"
+	MNT=$PUBLIC_MNT
+	# The user's own process in an IPC namespace of its own (through a user
+	# namespace, which is how an ordinary user gets one).
+	bg "$OUT/own" setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		unshare --user --ipc sleep 300
+	local runner=$BG_PID
+	wait_until -t 2 eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
+		pid_gone "$runner"'
+	pid_running "$runner" || skip "no unprivileged user namespaces here: $(cat "$OUT/own")"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$IPCFS" -o target="$runner" -f "$MNT"
+	assert_eq 1 "$status" "exit status: $output"
+	assert_eq "ipcfs: target=$runner: joining its IPC namespace needs root (CAP_SYS_ADMIN): Operation not permitted" "$output"
+	! mountpoint -q "$MNT" || fail "mounted"
+}
+
 @test "a target that does not exist or is no number is refused before mounting" {
 	local pid_max
 	pid_max=$(cat /proc/sys/kernel/pid_max)
