@@ -103,6 +103,39 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 	rmdir "$MNT/mq/$N-new"
 }
 
+@test "objects made and removed through the mount are the container's" {
+	start_guest
+	start_ipcfs -o target="$GUEST"
+	mkdir "$MNT/shm/$N-made" "$MNT/sem/$N-made"
+	echo post >"$MNT/sem/$N-made/value"
+	assert_eq "$N $N-made " "$(ls_of "$MNT/shm")" "shm/"
+	local in_guest
+	in_guest=$(nsenter -t "$GUEST" --mount ls /dev/shm | LC_ALL=C sort | tr '\n' ' ')
+	assert_eq "sem.$N sem.$N-made $N $N-made " "$in_guest" "the guest's /dev/shm"
+	[ ! -e "$(kshm "$N-made")" ] && [ ! -e "$(ksem "$N-made")" ] ||
+		fail "made on the host"
+	assert_eq 1 "$(nsenter -t "$GUEST" --ipc --mount sem-op "$N-made" getvalue)" \
+		"the guest's sem_open of the new semaphore"
+	rmdir "$MNT/shm/$N-made" "$MNT/sem/$N-made"
+	in_guest=$(nsenter -t "$GUEST" --mount ls /dev/shm | LC_ALL=C sort | tr '\n' ' ')
+	assert_eq "sem.$N $N " "$in_guest" "the guest's /dev/shm after rmdir"
+}
+
+@test "the container's /dev/shm path resolves inside the container, symlinks too" {
+	# The guest's /dev is a tmpfs of its own where shm is an absolute
+	# symlink: followed from the host's root it would lead nowhere.
+	bg "$OUT/guest.out" unshare --ipc --mount --propagation private --pid --fork --kill-child -- \
+		sh -c 'mount -t tmpfs tmpfs /dev && mkdir -m 1777 /dev/real-shm &&
+			ln -s /dev/real-shm /dev/shm && exec "$@"' sh ns-guest "$N" "$KEY"
+	GUEST_RUNNER=$BG_PID
+	wait_until guest_ready
+	read -r GUEST <"/proc/$GUEST_RUNNER/task/$GUEST_RUNNER/children" || true
+	[ ! -e /dev/real-shm ] || fail "the host has a /dev/real-shm: the test proves nothing"
+	start_ipcfs -o target="$GUEST"
+	assert_eq "$N " "$(ls_of "$MNT/shm")" "shm/"
+	assert_eq "guest shm" "$(cat "$MNT/shm/$N/data")" "the guest's object"
+}
+
 @test "the container exits: what it removed is gone, what it left stays, and unmount is clean" {
 	start_guest
 	start_ipcfs --target="$GUEST"
