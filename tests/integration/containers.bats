@@ -139,12 +139,16 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 @test "the container exits: what it removed is gone, what it left stays, and unmount is clean" {
 	start_guest
 	start_ipcfs --target="$GUEST"
+	# Known to the kernel's cache (for a minute, while the namespace's
+	# mqueue filesystem is watched), so only the watcher can make it go.
+	[ -d "$MNT/mq/$N-out" ] || fail "no $N-out"
 	to_guest quit
 	wait_pid "$GUEST_RUNNER"
 	assert_eq 0 "$WAIT_STATUS" "the container's exit status"
 	pid_gone "$GUEST" || fail "the guest still runs"
 	# The guest removed its answer queue on the way out.
-	wait_until not_listed "$MNT/mq" "$N-out"
+	wait_until eval '[ ! -e "$MNT/mq/$N-out" ]'
+	not_listed "$MNT/mq" "$N-out" || fail "$N-out still listed"
 	assert_fails_with "$E_NOENT" cat "$MNT/mq/$N-out/info"
 	assert_fails_with "$E_NOENT" ls "$MNT/mq/$N-out"
 	# The daemon holds the namespace, and its /dev/shm: the rest is there.
