@@ -27,15 +27,25 @@ teardown() {
 
 guest_ready() { grep -qx ready "$OUT/guest.out"; }
 
-# start_guest — starts the container; GUEST is ns-guest's PID as seen here,
-# GUEST_RUNNER that of the unshare above it.
+# start_guest [SETUP] — starts the container; SETUP is shell code that sets
+# up its /dev/shm (default: a tmpfs of its own). GUEST is ns-guest's PID as
+# seen here, GUEST_RUNNER that of the unshare above it.
 start_guest() {
+	local shm_setup=${1:-'mount -t tmpfs -o mode=1777 tmpfs /dev/shm'}
 	bg "$OUT/guest.out" unshare --ipc --mount --propagation private --pid --fork --kill-child -- \
-		sh -c 'mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec "$@"' sh ns-guest "$N" "$KEY"
+		sh -c "$shm_setup"' && exec "$@"' sh ns-guest "$N" "$KEY"
 	GUEST_RUNNER=$BG_PID
 	wait_until guest_ready
 	read -r GUEST <"/proc/$GUEST_RUNNER/task/$GUEST_RUNNER/children" || true
 	[ -n "$GUEST" ] || fail "no guest process under unshare $GUEST_RUNNER"
+}
+
+# use_public_mnt — a mount point that users other than root can reach
+# (bats' own directories are 0700); teardown removes it.
+use_public_mnt() {
+	PUBLIC_MNT=$(mktemp -d /tmp/ipcfs-containers.XXXXXX)
+	chmod 755 "$PUBLIC_MNT"
+	MNT=$PUBLIC_MNT
 }
 
 # to_guest TEXT / from_guest — one message to the guest, one from it.
@@ -124,12 +134,8 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 @test "the container's /dev/shm path resolves inside the container, symlinks too" {
 	# The guest's /dev is a tmpfs of its own where shm is an absolute
 	# symlink: followed from the host's root it would lead nowhere.
-	bg "$OUT/guest.out" unshare --ipc --mount --propagation private --pid --fork --kill-child -- \
-		sh -c 'mount -t tmpfs tmpfs /dev && mkdir -m 1777 /dev/real-shm &&
-			ln -s /dev/real-shm /dev/shm && exec "$@"' sh ns-guest "$N" "$KEY"
-	GUEST_RUNNER=$BG_PID
-	wait_until guest_ready
-	read -r GUEST <"/proc/$GUEST_RUNNER/task/$GUEST_RUNNER/children" || true
+	start_guest 'mount -t tmpfs tmpfs /dev && mkdir -m 1777 /dev/real-shm &&
+		ln -s /dev/real-shm /dev/shm'
 	[ ! -e /dev/real-shm ] || fail "the host has a /dev/real-shm: the test proves nothing"
 	start_ipcfs -o target="$GUEST"
 	assert_eq "$N " "$(ls_of "$MNT/shm")" "shm/"
@@ -171,10 +177,7 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 }
 
 @test "a process the mounter may not inspect is refused before mounting" {
-	# bats' own directories are 0700: nobody could not reach a mount point there.
-	PUBLIC_MNT=$(mktemp -d /tmp/ipcfs-containers.XXXXXX)
-	chmod 755 "$PUBLIC_MNT"
-	MNT=$PUBLIC_MNT
+	use_public_mnt
 	bg "$OUT/sleep" sleep 300
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$IPCFS" -o target="$BG_PID" -f "$MNT"
 	assert_eq 1 "$status" "exit status: $output"
@@ -183,9 +186,7 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 }
 
 @test "joining another IPC namespace needs root, even for one's own process" {
-	PUBLIC_MNT=$(mktemp -d /tmp/ipcfs-containers.XXXXXX)
-	chmod 755 "$PUBLIC_MNT"
-	MNT=$PUBLIC_MNT
+	use_public_mnt
 	# The user's own process in an IPC namespace of its own (through a user
 	# namespace, which is how an ordinary user gets one).
 	bg "$OUT/own" setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
