@@ -33,12 +33,17 @@ static int shm_stat(const char *name, struct stat *st)
 
 static int shm_create(const char *name, mode_t mode)
 {
-	int fd = ipc_shm_create(name, O_RDONLY, mode);
+	int fd = ipc_shm_create(ipcfs_config.shm_dirfd, name, O_RDONLY, mode);
 
 	if (fd < 0)
 		return fd;
 	close(fd);
 	return 0;
+}
+
+static int shm_remove(const char *name)
+{
+	return ipc_shm_unlink(ipcfs_config.shm_dirfd, name);
 }
 
 static int shm_backing(const char *name, int *dirfd, char **file)
@@ -50,13 +55,13 @@ static int shm_backing(const char *name, int *dirfd, char **file)
 
 static int data_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(h->name, flags & (O_ACCMODE | O_TRUNC));
+	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, flags & (O_ACCMODE | O_TRUNC));
 	return h->fd < 0 ? h->fd : 0;
 }
 
 static int info_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(h->name, O_RDONLY);
+	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDONLY);
 	return h->fd < 0 ? h->fd : 0;
 }
 
@@ -98,7 +103,7 @@ static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t s
 
 static int data_truncate(IpcfsHandle *h, const char *name, off_t size)
 {
-	int fd = h ? h->fd : ipc_shm_open(name, O_RDWR);
+	int fd = h ? h->fd : ipc_shm_open(ipcfs_config.shm_dirfd, name, O_RDWR);
 	int r = fd < 0 ? fd : ipc_shm_resize(fd, size);
 
 	if (!h && fd >= 0)
@@ -149,7 +154,7 @@ static const IpcfsFile *const shm_files[] = {&data_file, &info_file, NULL};
 static int sem_at_open(IpcfsHandle *h, int flags)
 {
 	IpcSem *sem = NULL;
-	int fd = ipc_shm_open(h->name, O_RDWR);
+	int fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDWR);
 	int r = fd < 0 ? fd : ipc_sem_open_in(fd, h->arg, &sem);
 
 	if (fd >= 0)
@@ -201,7 +206,7 @@ const IpcfsKind ipcfs_shm_kind = {
 	.list = shm_list,
 	.stat = shm_stat,
 	.create = shm_create,
-	.remove = ipc_shm_unlink,
+	.remove = shm_remove,
 	.backing = shm_backing,
 	.unlisted_file = shm_unlisted_file,
 };
