@@ -13,7 +13,15 @@ IPCFS_NO_AUTOMOUNT=1
 setup_file() { users_create; }
 teardown_file() { users_remove; }
 setup() { shared_mount_setup; }
-teardown() { shared_mount_teardown; }
+
+teardown() {
+	# A test that raised msgsize_max gives the file's namespace its value back.
+	[ -z "${MSGSIZE_MAX_WAS:-}" ] || echo "$MSGSIZE_MAX_WAS" >/proc/sys/fs/mqueue/msgsize_max
+	[ -z "${PUB:-}" ] || rm -rf "$PUB"
+	shared_mount_teardown
+}
+
+E_NOBUFS="No buffer space available"
 
 # either_gone PID PID — for wait_until: one of them has ended.
 either_gone() { pid_gone "$1" || pid_gone "$2"; }
@@ -26,11 +34,12 @@ either_gone() { pid_gone "$1" || pid_gone "$2"; }
 	# waitpid() with no deadline: the user's mkdir and root's ls and mkdir
 	# of mq/ hung until the child was continued. Now the child must answer
 	# within 3 s or is killed.
-	bg "$OUT/caught" as "$U1" stop-child "$IPCFS_PID"
+	as_argv "$U1"
+	bg "$OUT/caught" "${AS[@]}" stop-child "$IPCFS_PID"
 	local catcher=$BG_PID mk= i
 	# A stop lands only in the child's last moments: try (counted) again.
 	for ((i = 0; i < 500; i++)); do
-		bg "$OUT/mkdir" as "$U1" mkdir "$MNT/mq/$N.$i"
+		bg "$OUT/mkdir" "${AS[@]}" mkdir "$MNT/mq/$N.$i"
 		mk=$BG_PID
 		wait_until -t 10 either_gone "$mk" "$catcher"
 		pid_gone "$catcher" && break
@@ -52,4 +61,70 @@ either_gone() { pid_gone "$1" || pid_gone "$2"; }
 	# The stopped child is gone (killed and reaped), not left stopped.
 	wait_until pid_gone "$child"
 	listed "$MNT/mq" "root$N"
+}
+
+# parked_or_gone PID — for wait_until: the writer PID waits for the daemon or
+# has ended.
+parked_or_gone() { in_fuse_wait "$1" || pid_gone "$1"; }
+
+# big_message MARKER — makes $PUB/MARKER, a file the users may read that
+# holds $BIG bytes: the 8-byte MARKER, then zeros.
+big_message() {
+	if [ -z "${PUB:-}" ]; then
+		PUB=$(mktemp -d /tmp/ipcfs-messages.XXXXXX)
+		chmod 755 "$PUB"
+	fi
+	{ printf %-8s "$1"; head -c $((BIG - 8)) /dev/zero; } >"$PUB/$1"
+}
+
+@test "parked writes are bounded per caller: past 4 MiB a user's write fails with ENOBUFS and sends nothing; another user's still parks; each parked one arrives once" {
+	# Before the fix every parked write kept its copy (up to 1 MiB) with no
+	# bound: all 16 of U1's 512 KiB writes below parked and none failed.
+	local BIG=$((512 * 1024))
+	MSGSIZE_MAX_WAS=$(cat /proc/sys/fs/mqueue/msgsize_max)
+	echo $BIG >/proc/sys/fs/mqueue/msgsize_max
+	# The queue is U1's, charged to U1's RLIMIT_MSGQUEUE (800 KiB), never
+	# to root's, which other root processes share.
+	as_sh "$U1" 'echo "maxmsg=1 msgsize=$1 mode=0666 $2" > "$3"' $BIG "$N" "$MNT/mq/.create"
+	local Q=$MNT/mq/$N i pids=() refused=() parked=()
+	printf first >"$Q/send"
+	as_argv "$U1"
+	# One at a time, 16 writes of 512 KiB (8 MiB): they park or are refused.
+	for ((i = 1; i <= 16; i++)); do
+		big_message "u1-$i"
+		bg "$OUT/w$i" "${AS[@]}" dd if="$PUB/u1-$i" of="$Q/send" bs=$BIG status=none
+		pids[i]=$BG_PID
+		wait_until parked_or_gone "$BG_PID"
+	done
+	for ((i = 1; i <= 16; i++)); do
+		if pid_gone "${pids[i]}"; then
+			wait_pid "${pids[i]}"
+			[ "$WAIT_STATUS" != 0 ] || fail "write $i ended before any room: $(cat "$OUT/w$i")"
+			assert_match "$E_NOBUFS" "$(cat "$OUT/w$i")" "write $i"
+			refused+=("$i")
+		else
+			parked+=("u1-$i")
+		fi
+	done
+	# 4 MiB per caller: at most 8 of the 512 KiB writes park.
+	[ "${#refused[@]}" -ge 8 ] || fail "only ${#refused[@]} of 16 writes refused: ${refused[*]}"
+	[ "${#parked[@]}" -ge 1 ] || fail "no write parked"
+	# The bound is the caller's: U2's write parks beside U1's.
+	big_message u2
+	as_argv "$U2"
+	bg "$OUT/w-u2" "${AS[@]}" dd if="$PUB/u2" of="$Q/send" bs=$BIG status=none
+	local u2=$BG_PID
+	wait_until parked_or_gone "$u2"
+	pid_running "$u2" || fail "U2's write ended: $(cat "$OUT/w-u2")"
+	# Drain: the first message, each parked write once, nothing refused.
+	local got=()
+	for ((i = 0; i < ${#parked[@]} + 2; i++)); do
+		got+=("$(timeout 10 dd if="$Q/recv" bs=8 count=1 status=none | tr -d ' ')")
+	done
+	assert_eq "$(printf '%s\n' first "${parked[@]}" u2 | sort | xargs)" \
+		"$(printf '%s\n' "${got[@]}" | sort | xargs)" "messages received"
+	assert_fails_with "$E_AGAIN" dd if="$Q/recv" iflag=nonblock status=none
+	for i in "${pids[@]}" "$u2"; do
+		wait_pid "$i"
+	done
 }

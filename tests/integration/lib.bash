@@ -114,6 +114,14 @@ pid_running() {
 
 pid_gone() { ! pid_running "$1"; }
 
+# in_fuse_wait PID — PID sleeps in the kernel waiting for the daemon's
+# answer (a parked read, write or sem wait), not just starting up.
+in_fuse_wait() {
+	local w=
+	read -r w <"/proc/$1/wchan" 2>/dev/null
+	[ "$w" = request_wait_answer ]
+}
+
 # wait_pid PID [SECONDS] — waits at most SECONDS (default 5, plus
 # SLACK_SECS) for a background job; sets WAIT_STATUS to its exit status.
 # Fails (and kills it) on timeout.

@@ -55,7 +55,15 @@ shared_mount_teardown() {
 as() {
 	local u=$1
 	shift
-	setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
+	as_argv "$u"
+	"${AS[@]}" "$@"
+}
+
+# as_argv USER — sets AS to the command prefix of `as`, for `bg` (a shell
+# function would put a subshell between BG_PID and the command):
+#   as_argv "$U1"; bg "$OUT/w" "${AS[@]}" dd ...
+as_argv() {
+	AS=(setpriv --reuid="$1" --regid="$1" --init-groups --)
 }
 
 # as_sh USER 'SHELL CODE' [ARGS...] — the same for shell code ($1... = ARGS).
