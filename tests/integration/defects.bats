@@ -18,6 +18,7 @@ teardown() {
 	# A test that raised msgsize_max gives the file's namespace its value back.
 	[ -z "${MSGSIZE_MAX_WAS:-}" ] || echo "$MSGSIZE_MAX_WAS" >/proc/sys/fs/mqueue/msgsize_max
 	[ -z "${PUB:-}" ] || rm -rf "$PUB"
+	rm -f "$(kmq .create)"
 	shared_mount_teardown
 }
 
@@ -141,4 +142,27 @@ big_message() {
 	out=$(dir-seek "$MNT/shm" 2>&1) || fail "$out"
 	# ., .. and the 400 objects.
 	assert_eq "402 entries" "$out"
+}
+
+@test "a queue named .create made by a program is not shadowed: listed once, usable, removable; then mq/.create makes queues again" {
+	# Before the fix mq/.create was always the file: ls -a listed ".create"
+	# twice (the file, and the queue's name), and the queue could not be
+	# reached, shown or removed through the mount.
+	# The kernel knows the file's entry first; the watcher must replace it.
+	[ -f "$MNT/mq/.create" ]
+	mq-create .create
+	wait_until test -d "$MNT/mq/.create"
+	assert_eq 1 "$(ls -a "$MNT/mq" | grep -cx '\.create')" "entries named .create"
+	assert_eq "maxmsg 10" "$(grep maxmsg "$MNT/mq/.create/info")"
+	echo hi >"$MNT/mq/.create/send"
+	assert_eq hi "$(mq-recv .create 2>/dev/null)"
+	# Meanwhile the name is the queue's: writing options to it fails plainly.
+	shell_fails_with "Is a directory" 'echo "q$1" > "$2"' "$N" "$MNT/mq/.create"
+	rmdir "$MNT/mq/.create"
+	[ ! -e "$(kmq .create)" ] || fail "the queue is still there"
+	# The file is back (the watcher invalidates the name at once).
+	wait_until test -f "$MNT/mq/.create"
+	assert_eq 1 "$(ls -a "$MNT/mq" | grep -cx '\.create')" "entries named .create"
+	mkq "$N" maxmsg=3
+	assert_eq 3 "$(info_field "$MNT/mq/$N/info" maxmsg)"
 }
