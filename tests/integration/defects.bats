@@ -27,6 +27,34 @@ E_NOBUFS="No buffer space available"
 # either_gone PID PID — for wait_until: one of them has ended.
 either_gone() { pid_gone "$1" || pid_gone "$2"; }
 
+# stop_creating_child — U1 runs mkdir mq/$N.I and stops (SIGSTOP) the
+# daemon's child that creates the queue, as any user may: stop-child, run
+# as U1, tries until its kill() is allowed. A stop lands only in the
+# child's last moments, so the mkdirs are tried again (counted) until one
+# is caught while its mkdir still waits for the daemon. Sets STOPPED_CHILD
+# and STOPPED_MKDIR (the pid of that mkdir).
+stop_creating_child() {
+	local i catcher
+	as_argv "$U1"
+	for ((i = 0; i < 500; i++)); do
+		if [ -z "${catcher:-}" ] || pid_gone "$catcher"; then
+			bg "$OUT/caught" "${AS[@]}" stop-child "$IPCFS_PID"
+			catcher=$BG_PID
+		fi
+		bg "$OUT/mkdir" "${AS[@]}" mkdir "$MNT/mq/$N.$i"
+		STOPPED_MKDIR=$BG_PID
+		wait_until -t 10 either_gone "$STOPPED_MKDIR" "$catcher"
+		if pid_gone "$catcher"; then
+			wait_pid "$catcher"
+			STOPPED_CHILD=$(cat "$OUT/caught")
+			BG_PIDS+=("$STOPPED_CHILD")
+			pid_running "$STOPPED_MKDIR" && return 0
+		fi
+		wait_pid "$STOPPED_MKDIR" 10
+	done
+	fail "no child of the daemon could be stopped in time in $i tries"
+}
+
 @test "a user who stops the child that creates their queue holds up no one: root's ls and mkdir of mq/ answer, the mount unmounts" {
 	# The daemon creates a user's queue in a child that becomes the user,
 	# so the user may SIGSTOP it (stop-child, run as the user, tries until
@@ -35,21 +63,8 @@ either_gone() { pid_gone "$1" || pid_gone "$2"; }
 	# waitpid() with no deadline: the user's mkdir and root's ls and mkdir
 	# of mq/ hung until the child was continued. Now the child must answer
 	# within 3 s or is killed.
-	as_argv "$U1"
-	bg "$OUT/caught" "${AS[@]}" stop-child "$IPCFS_PID"
-	local catcher=$BG_PID mk= i
-	# A stop lands only in the child's last moments: try (counted) again.
-	for ((i = 0; i < 500; i++)); do
-		bg "$OUT/mkdir" "${AS[@]}" mkdir "$MNT/mq/$N.$i"
-		mk=$BG_PID
-		wait_until -t 10 either_gone "$mk" "$catcher"
-		pid_gone "$catcher" && break
-		wait_pid "$mk" 10
-	done
-	pid_gone "$catcher" || fail "no child of the daemon could be stopped in $i tries"
-	local child
-	child=$(cat "$OUT/caught")
-	BG_PIDS+=("$child")
+	stop_creating_child
+	local mk=$STOPPED_MKDIR child=$STOPPED_CHILD
 	# Root is not held up past the child's deadline (3 s).
 	bg "$OUT/ls" ls "$MNT/mq"
 	wait_pid "$BG_PID" 3
@@ -165,4 +180,30 @@ big_message() {
 	assert_eq 1 "$(ls -a "$MNT/mq" | grep -cx '\.create')" "entries named .create"
 	mkq "$N" maxmsg=3
 	assert_eq 3 "$(info_field "$MNT/mq/$N/info" maxmsg)"
+}
+
+@test "a reader in 1000 groups (/proc/TID/status past 4 KiB) is seen dying: a message arriving after its SIGKILL is not taken for it" {
+	# The daemon reads the caller's /proc/TID/status to see a SIGKILL
+	# pending (SigPnd, after the Groups line). Before the fix it read 4 KiB
+	# only: for a caller in many groups it never saw one, and a message
+	# arriving before the kernel's INTERRUPT was read went to the dead
+	# reader and was lost. To hold the INTERRUPT back, the daemon runs one
+	# worker (-s) and a user stops the child it creates a queue in: the
+	# worker waits for it (up to 3 s) while the reader is killed and the
+	# message sent; only the daemon's event thread answers meanwhile.
+	stop_ipcfs
+	start_ipcfs -s -o allow_other
+	mkq "$N" maxmsg=2
+	local Q=$MNT/mq/$N
+	bg "$OUT/reader" setpriv --groups "$(seq -s, 1000000000 1000000999)" -- cat "$Q/recv"
+	local reader=$BG_PID
+	wait_until in_fuse_wait "$reader"
+	[ "$(wc -c <"/proc/$reader/status")" -gt 8192 ] || fail "the reader's status is short"
+	stop_creating_child
+	kill -9 "$reader"
+	printf m | mq-send "$N" 0
+	wait_pid "$reader"
+	# The message was not taken for the dead reader: it is still queued.
+	assert_eq m "$(mq-recv "$N" -n 2>/dev/null)"
+	wait_pid "$STOPPED_MKDIR"
 }
