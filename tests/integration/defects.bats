@@ -207,3 +207,28 @@ big_message() {
 	assert_eq m "$(mq-recv "$N" -n 2>/dev/null)"
 	wait_pid "$STOPPED_MKDIR"
 }
+
+# ignores_sigchld PID — PID has SIGCHLD (17) ignored.
+ignores_sigchld() {
+	local mask
+	mask=$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$1/status")
+	(((0x$mask >> 16) & 1))
+}
+
+@test "a daemon started with SIGCHLD ignored creates a user's queues: 20 mkdirs succeed, a taken name says EEXIST" {
+	# The daemon creates a user's queue in a child. Before the fix the
+	# worker read the child's exit status with waitpid(): with SIGCHLD
+	# ignored the kernel reaps the child itself, waitpid fails (ECHILD) and
+	# the status read was uninitialised, so the mkdir failed or succeeded
+	# at random. Now the answer comes over a socket.
+	stop_ipcfs
+	IPCFS_WRAP=(env --ignore-signal=CHLD)
+	start_ipcfs -o allow_other
+	ignores_sigchld "$IPCFS_PID" || fail "the daemon does not ignore SIGCHLD"
+	local i
+	for ((i = 0; i < 20; i++)); do
+		as "$U1" mkdir "$MNT/mq/$N.$i"
+	done
+	assert_eq 20 "$(ls /dev/mqueue | grep -c "^$N\.")"
+	assert_fails_with "$E_EXIST" as "$U1" mkdir "$MNT/mq/$N.0"
+}
