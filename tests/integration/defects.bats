@@ -8,18 +8,20 @@
 load lib
 load users
 
-IPCFS_NO_AUTOMOUNT=1
-
-setup_file() { users_create; }
-teardown_file() { users_remove; }
-setup() { shared_mount_setup; }
-
 teardown() {
 	# A test that raised msgsize_max gives the file's namespace its value back.
 	[ -z "${MSGSIZE_MAX_WAS:-}" ] || echo "$MSGSIZE_MAX_WAS" >/proc/sys/fs/mqueue/msgsize_max
 	[ -z "${PUB:-}" ] || rm -rf "$PUB"
 	rm -f "$(kmq .create)"
+	end_stopped_child
 	shared_mount_teardown
+}
+
+# end_stopped_child — kills the child stop_creating_child stopped if the
+# daemon has not (its pid is checked to be still the daemon's child).
+end_stopped_child() {
+	[ -n "${STOPPED_CHILD:-}" ] && [ -n "${IPCFS_PID:-}" ] || return 0
+	[ "$(parent_of "$STOPPED_CHILD")" != "$IPCFS_PID" ] || kill -9 "$STOPPED_CHILD"
 }
 
 E_NOBUFS="No buffer space available"
@@ -47,7 +49,6 @@ stop_creating_child() {
 		if pid_gone "$catcher"; then
 			wait_pid "$catcher"
 			STOPPED_CHILD=$(cat "$OUT/caught")
-			BG_PIDS+=("$STOPPED_CHILD")
 			pid_running "$STOPPED_MKDIR" && return 0
 		fi
 		wait_pid "$STOPPED_MKDIR" 10

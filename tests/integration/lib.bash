@@ -276,12 +276,29 @@ remove_objects() {
 	return 0
 }
 
+# parent_of PID — the parent's pid, or nothing if PID is gone.
+parent_of() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) } # after the command name, which may hold anything
+	set -- $stat
+	echo "$2"
+}
+
+# my_child PID — PID is still a child of this shell (running or a zombie).
+# Once reaped, its pid may be any process's, even another user's of the
+# machine: pids wrap quickly under load.
+my_child() { [ "$(parent_of "$1")" = "$BASHPID" ]; }
+
 common_teardown() {
-	local rc=0 pid
+	local rc=0 pid mine=()
 	for pid in "${BG_PIDS[@]}"; do
+		my_child "$pid" && mine+=("$pid")
+	done
+	for pid in "${mine[@]}"; do
 		kill -9 "$pid" 2>/dev/null
 	done
-	for pid in "${BG_PIDS[@]}"; do
+	for pid in "${mine[@]}"; do
 		wait_pid "$pid" 5 >/dev/null 2>&1
 	done
 	if [ -n "${IPCFS_PID:-}" ]; then

@@ -11,13 +11,6 @@
 load lib
 load users
 
-IPCFS_NO_AUTOMOUNT=1
-
-setup_file() { users_create; }
-teardown_file() { users_remove; }
-setup() { shared_mount_setup; }
-teardown() { shared_mount_teardown; }
-
 E_ACCES="Permission denied"
 E_EPERM="Operation not permitted"
 # rmdir of another user's object: the sticky /dev/shm and mqueue root refuse

@@ -14,15 +14,10 @@
 load lib
 load users
 
-IPCFS_NO_AUTOMOUNT=1
-
 setup_file() {
 	users_create
 	mount -o remount,size=64m /dev/shm
 }
-
-teardown_file() { users_remove; }
-setup() { shared_mount_setup; }
 
 teardown() {
 	[ -z "${WORK:-}" ] || rm -rf "$WORK"

@@ -3,8 +3,9 @@
 # users_create (in setup_file) makes two users and a group: $U2 is a
 # supplementary member of $G, $U1 is not; users_remove (in teardown_file)
 # removes them. shared_mount_setup/teardown mount a world-reachable mount
-# point as root with -o allow_other (the file sets IPCFS_NO_AUTOMOUNT=1).
-# as/as_sh run a command as one of the users.
+# point as root with -o allow_other. Loading this file (after lib) sets
+# those as the file's hooks; a file may redefine one and call the helper
+# from it. as/as_sh run a command as one of the users.
 
 # Retries while another useradd/groupadd holds the passwd lock.
 retry() {
@@ -72,3 +73,9 @@ as_sh() {
 	shift
 	as "$u" bash -c "$1" as_sh "${@:2}"
 }
+
+IPCFS_NO_AUTOMOUNT=1
+setup_file() { users_create; }
+teardown_file() { users_remove; }
+setup() { shared_mount_setup; }
+teardown() { shared_mount_teardown; }
