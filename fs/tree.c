@@ -113,6 +113,10 @@ static double attr_timeout(const IpcfsNode *node)
 
 static double entry_timeout(const IpcfsNode *node)
 {
+	/* mq/.create gives way to a queue of that name (lookup_object): its
+	 * entry is a name of the kind. */
+	if (node->ino == IPCFS_INO_MQ_CREATE)
+		return ipcfs_watch_covers(node->kind) ? WATCHED_TIMEOUT : OBJECT_TIMEOUT;
 	if (!node->name)
 		return FIXED_TIMEOUT;
 	/* Each open of these must look up (and get) a new inode. */
@@ -141,6 +145,15 @@ static const IpcfsFile *object_file(const IpcfsKind *kind, const char *name)
 	return NULL;
 }
 
+/* mq/.create is a name a queue can have too (a program may mq_open
+ * "/.create"). Such a queue is an object like any other, listed and
+ * reachable: while it exists it has the name, and the file is back once it
+ * is gone. Hiding the queue instead would break "ls lists every object". */
+static bool is_mq_control(const IpcfsKind *kind, const char *name)
+{
+	return kind == &ipcfs_mq_kind && strcmp(name, ipcfs_mq_create_file.name) == 0;
+}
+
 /* Lookup of NAME in a kind directory: invalid names simply do not exist
  * (mkdir then says why), names too long say so at once. */
 static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct stat *st,
@@ -148,16 +161,16 @@ static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct 
 {
 	IpcfsNode *node;
 
-	if (kind == &ipcfs_mq_kind && strcmp(name, ipcfs_mq_create_file.name) == 0) {
-		node = ipcfs_node_get(IPCFS_INO_MQ_CREATE);
-		*err = ipcfs_node_stat(node, NULL, st);
-		return node;
-	}
 	*err = kind->name_check(name);
 	if (*err == -EINVAL)
 		*err = -ENOENT;
 	if (*err == 0)
 		*err = kind->stat(name, st);
+	if (*err < 0 && is_mq_control(kind, name)) {
+		node = ipcfs_node_get(IPCFS_INO_MQ_CREATE);
+		*err = ipcfs_node_stat(node, NULL, st);
+		return node;
+	}
 	if (*err < 0)
 		return NULL;
 	/* That stat gives the entry's attributes too: no second one. */
@@ -504,7 +517,8 @@ static void ipcfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	}
 	g_ptr_array_insert(names, 0, g_strdup(".."));
 	g_ptr_array_insert(names, 0, g_strdup("."));
-	if (dir->type == NODE_KIND && dir->kind == &ipcfs_mq_kind)
+	if (dir->type == NODE_KIND && dir->kind == &ipcfs_mq_kind &&
+	    !g_ptr_array_find_with_equal_func(names, ipcfs_mq_create_file.name, g_str_equal, NULL))
 		g_ptr_array_insert(names, 2, g_strdup(ipcfs_mq_create_file.name));
 	fi->fh = (uintptr_t)names;
 	if (fuse_reply_open(req, fi) < 0)
