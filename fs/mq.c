@@ -81,6 +81,11 @@ static int mq_create(const char *name, mode_t mode)
 	return create_queue(name, mode, 0, 0);
 }
 
+static void mq_held_key(ino_t object_id, IpcHeldKey *key)
+{
+	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_config.mq_dev, object_id};
+}
+
 static int mq_backing(const char *name, int *dirfd, char **file)
 {
 	if (ipcfs_config.mq_dirfd < 0)
@@ -438,8 +443,8 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 
 	if (r < 0)
 		return r;
-	g_string_printf(h->text, "maxmsg %ld\nmsgsize %ld\ncurmsgs %ld\nqsize %lld\n", info.maxmsg,
-			info.msgsize, info.curmsgs, info.qsize);
+	g_string_printf(h->text, "maxmsg %ld\nmsgsize %ld\ncurmsgs %ld\nqsize %lld\nnotify_pid %d\n",
+			info.maxmsg, info.msgsize, info.curmsgs, info.qsize, (int)info.notify_pid);
 	return 0;
 }
 
@@ -482,7 +487,7 @@ static const IpcfsFile info_file = {
 
 static const IpcfsFile *const mq_files[] = {
 	&send_file,  &send_prio_file, &send_lines_file, &recv_file,
-	&recv_prio_file, &recv_lines_file, &info_file,  NULL,
+	&recv_prio_file, &recv_lines_file, &info_file,  &ipcfs_holders_file, NULL,
 };
 
 const IpcfsKind ipcfs_mq_kind = {
@@ -495,6 +500,7 @@ const IpcfsKind ipcfs_mq_kind = {
 	.create = mq_create,
 	.remove = ipc_mq_unlink,
 	.backing = mq_backing,
+	.held_key = mq_held_key,
 };
 
 /* mq/.create: "[maxmsg=N] [msgsize=N] [mode=OCTAL] NAME" makes a queue. */

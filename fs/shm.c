@@ -137,7 +137,12 @@ static const IpcfsFile info_file = {
 	.release = fd_release,
 };
 
-static const IpcfsFile *const shm_files[] = {&data_file, &info_file, NULL};
+static const IpcfsFile *const shm_files[] = {&data_file, &info_file, &ipcfs_holders_file, NULL};
+
+void ipcfs_shm_held_key(ino_t object_id, IpcHeldKey *key)
+{
+	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_config.shm_dev, object_id};
+}
 
 const IpcfsKind ipcfs_shm_kind = {
 	.dirname = "shm",
@@ -149,4 +154,5 @@ const IpcfsKind ipcfs_shm_kind = {
 	.create = shm_create,
 	.remove = ipc_shm_unlink,
 	.backing = shm_backing,
+	.held_key = ipcfs_shm_held_key,
 };
