@@ -10,6 +10,7 @@
 
 #include "creds.h"
 #include "ipc-name.h"
+#include "ipc-sysv-limits.h"
 #include "mq.h"
 
 #include <errno.h>
@@ -547,6 +548,24 @@ static void print_rlimit(GString *out, pid_t pid)
 				       (unsigned long long)rl.rlim_cur);
 }
 
+/* System V limits, each use beside its limit as NAME_used (shmall and its
+ * use in pages). Left out if the kernel has no System V IPC. */
+static void print_sysv_limits(GString *out)
+{
+	IpcSysvLimits l;
+
+	if (ipc_sysv_limits(&l) < 0)
+		return;
+	g_string_append_printf(out,
+			       "shmmax %llu\nshmall %llu\nshmall_used %llu\nshmmni %llu\n"
+			       "shmmni_used %llu\nmsgmax %llu\nmsgmnb %llu\nmsgmni %llu\n"
+			       "msgmni_used %llu\nsemmsl %llu\nsemmns %llu\nsemmns_used %llu\n"
+			       "semopm %llu\nsemmni %llu\nsemmni_used %llu\n",
+			       l.shmmax, l.shmall, l.shm_pages, l.shmmni, l.shm_segments, l.msgmax,
+			       l.msgmnb, l.msgmni, l.msg_queues, l.semmsl, l.semmns, l.sem_count,
+			       l.semopm, l.semmni, l.sem_sets);
+}
+
 static int limits_snapshot(IpcfsHandle *h, fuse_req_t req)
 {
 	IpcMqLimits l;
@@ -559,6 +578,7 @@ static int limits_snapshot(IpcfsHandle *h, fuse_req_t req)
 			"msgsize_default %ld\n",
 			l.msg_max, l.msgsize_max, l.queues_max, l.msg_default, l.msgsize_default);
 	print_rlimit(h->text, fuse_req_ctx(req)->pid);
+	print_sysv_limits(h->text);
 	return 0;
 }
 
