@@ -235,6 +235,32 @@ field_is() { [ "$(info_field "$1" "$2" 2>/dev/null)" = "$3" ]; }
 listed() { ls "$1" | grep -Fxq -- "$2"; }
 not_listed() { ! listed "$@"; }
 
+# Test users (perms.bats, holders.bats).
+# Retries while another useradd/groupadd holds the passwd lock.
+retry() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# as USER CMD... — runs CMD as USER: real, effective, saved and fs ids,
+# the user's own group and its supplementary groups, no capabilities.
+as() {
+	local u=$1
+	shift
+	setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
+}
+
+# as_sh USER 'SHELL CODE' [ARGS...] — the same for shell code ($1... = ARGS).
+as_sh() {
+	local u=$1
+	shift
+	as "$u" bash -c "$1" as_sh "${@:2}"
+}
+
 common_setup() {
 	N="t${BATS_TEST_NUMBER}_$$"
 	MNT="$BATS_TEST_TMPDIR/mnt"

@@ -12,16 +12,6 @@ load lib
 
 IPCFS_NO_AUTOMOUNT=1
 
-# Retries while another useradd/groupadd holds the passwd lock.
-retry() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
 setup_file() {
 	export U1="ipcfs_u1_$$" U2="ipcfs_u2_$$" G="ipcfs_g_$$"
 	retry useradd -M -U -d /nonexistent -s /bin/bash "$U1"
@@ -54,21 +44,6 @@ teardown() {
 	common_teardown || rc=1
 	rmdir "$MNT" 2>/dev/null
 	return $rc
-}
-
-# as USER CMD... — runs CMD as USER: real, effective, saved and fs ids,
-# the user's own group and its supplementary groups, no capabilities.
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
-}
-
-# as_sh USER 'SHELL CODE' [ARGS...] — the same for shell code ($1... = ARGS).
-as_sh() {
-	local u=$1
-	shift
-	as "$u" bash -c "$1" as_sh "${@:2}"
 }
 
 E_ACCES="Permission denied"
