@@ -522,13 +522,18 @@ static int borrow_fd(pid_t pid, int fd)
 	return copy;
 }
 
+/* The holder may have closed the descriptor and reused its number since the
+ * scan: only the same pipe is used, and whatever else it is now is looked at
+ * without sync (it may be a file of a FUSE mount, this one included). */
 static int fill_from(int fd, const IpcHeldKey *key, long *capacity, long *queued)
 {
-	struct stat st;
+	struct statx stx;
 	int bytes;
 	int size;
 
-	if (fstat(fd, &st) < 0 || !same_pipe(key, st.st_dev, st.st_ino, st.st_mode))
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_INO, &stx) < 0 ||
+	    !same_pipe(key, makedev(stx.stx_dev_major, stx.stx_dev_minor), stx.stx_ino,
+		       stx.stx_mode))
 		return -ENOENT;
 	size = fcntl(fd, F_GETPIPE_SZ);
 	if (size < 0 || ioctl(fd, FIONREAD, &bytes) < 0)
