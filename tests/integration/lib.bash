@@ -261,6 +261,23 @@ as_sh() {
 	as "$u" bash -c "$1" as_sh "${@:2}"
 }
 
+# shared_setup / shared_teardown — for tests with ordinary users: mounts as
+# root with -o allow_other on a mount point they can reach (bats' own
+# temporary directories are 0700). Set IPCFS_NO_AUTOMOUNT=1 first.
+shared_setup() {
+	common_setup
+	MNT=$(mktemp -d /tmp/ipcfs-shared.XXXXXX)
+	chmod 755 "$MNT"
+	start_ipcfs -o allow_other
+}
+
+shared_teardown() {
+	local rc=0
+	common_teardown || rc=1
+	rmdir "$MNT" 2>/dev/null
+	return $rc
+}
+
 common_setup() {
 	N="t${BATS_TEST_NUMBER}_$$"
 	MNT="$BATS_TEST_TMPDIR/mnt"

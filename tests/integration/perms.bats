@@ -30,21 +30,8 @@ teardown_file() {
 	return 0
 }
 
-setup() {
-	common_setup
-	# bats' own temporary directories are 0700: the users could not reach
-	# a mount point there.
-	MNT=$(mktemp -d /tmp/ipcfs-perms.XXXXXX)
-	chmod 755 "$MNT"
-	start_ipcfs -o allow_other
-}
-
-teardown() {
-	local rc=0
-	common_teardown || rc=1
-	rmdir "$MNT" 2>/dev/null
-	return $rc
-}
+setup() { shared_setup; }
+teardown() { shared_teardown; }
 
 E_ACCES="Permission denied"
 E_EPERM="Operation not permitted"
