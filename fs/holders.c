@@ -133,6 +133,7 @@ static CachedScan *cached_scan(bool maps)
 		ipc_holders_free(c->scan);
 		c->scan = scan_now(maps);
 		c->taken_us = now;
+		g_debug("holders: scanned /proc%s", maps ? " with mappings" : "");
 	}
 	return c;
 }

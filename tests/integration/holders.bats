@@ -209,6 +209,20 @@ look_at() {
 	! as "$U1" ls "$MNT/pipes" | grep -Fxq "$ino" || fail "the user sees root's pipe"
 }
 
+@test "cat mq/*/holders over many queues costs one scan a second, not one a file" {
+	stop_ipcfs
+	start_ipcfs -d -o allow_other
+	for i in $(seq 30); do mkdir "$MNT/mq/$N.$i"; done
+	start=$SECONDS
+	cat "$MNT"/mq/"$N".*/holders >/dev/null
+	cat "$MNT"/mq/"$N".*/holders >/dev/null
+	secs=$((SECONDS - start + 1))
+	scans=$(grep -c "holders: scanned /proc" "$LOG")
+	# A scan is kept for one second: at most one starts in each.
+	[ "$scans" -ge 1 ] && [ "$scans" -le "$((secs + 1))" ] ||
+		fail "$scans scans for 60 reads in about $secs s"
+}
+
 @test "limits shows the System V limits and their use" {
 	before=$(info_field "$MNT/limits" shmmni_used)
 	id=$(ipcmk -M 4096 | grep -Eo '[0-9]+$')
