@@ -36,6 +36,7 @@ typedef struct {
 	gint64 taken_us;    /* monotonic time of the scan */
 } CachedScan;
 
+/* Lock order: cache_lock, then (only by trylock) an entry's lock. */
 static GMutex cache_lock;
 static GHashTable *cache; /* ipcfs_creds_key() -> CachedScan*; cache_lock */
 
@@ -103,12 +104,33 @@ static IpcHoldScan *scan_now(bool maps)
 	return ipc_holders_scan(&setup);
 }
 
+/* Frees the expired scans nobody is using, so that many callers do not keep
+ * many scans. The entries stay: another thread may hold one's pointer.
+ * Called with cache_lock held (never waits for an entry's lock). */
+static void drop_stale(gint64 now)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, cache);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		CachedScan *c = value;
+
+		if (!g_mutex_trylock(&c->lock))
+			continue;
+		if (c->scan && now - c->taken_us >= SCAN_TTL_US)
+			g_clear_pointer(&c->scan, ipc_holders_free);
+		g_mutex_unlock(&c->lock);
+	}
+}
+
 static CachedScan *cache_entry(void)
 {
 	g_autofree char *key = ipcfs_creds_key();
 	CachedScan *c;
 
 	g_mutex_lock(&cache_lock);
+	drop_stale(g_get_monotonic_time());
 	c = g_hash_table_lookup(cache, key);
 	if (!c) {
 		c = g_new0(CachedScan, 1);
@@ -121,7 +143,8 @@ static CachedScan *cache_entry(void)
 
 /* The scan for the credentials in force, fresh enough and with mappings if
  * @maps; returned with its entry locked (unlock c->lock when done). Entries
- * live as long as the daemon: one per set of credentials seen. */
+ * live as long as the daemon, one per set of credentials seen; their scans
+ * only until they expire (drop_stale). */
 static CachedScan *cached_scan(bool maps)
 {
 	CachedScan *c = cache_entry();
