@@ -114,7 +114,9 @@ static bool kept_dev(const IpcScanSetup *setup, dev_t dev)
 }
 
 /* A descriptor of the FUSE mount: one IPC_HOLD_MOUNT hold for the object its
- * file stands for. @ino 0: read it from fdinfo, which also proves the mount. */
+ * file (inode number from fdinfo) stands for. Found @by_path, its fdinfo's
+ * mnt_id must also be the mount's: another file system may sit at that path
+ * in the holder's mount namespace. */
 static void add_mount_hold(ScanState *s, pid_t pid, const FdInfo *info, bool by_path)
 {
 	const IpcScanSetup *setup = s->setup;
