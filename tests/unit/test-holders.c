@@ -154,6 +154,19 @@ static void test_sysv_use(void)
 	g_assert_cmpuint(after.semmni, >, 0);
 }
 
+static void test_mount_of(void)
+{
+	struct stat st;
+	int id = -1;
+	dev_t dev = 0;
+
+	g_assert_cmpint(stat("/proc", &st), ==, 0);
+	g_assert_cmpint(ipc_holders_mount_of("/proc", &id, &dev), ==, 0);
+	g_assert_cmpint(id, >, 0);
+	g_assert_cmpuint(dev, ==, st.st_dev);
+	g_assert_cmpint(ipc_holders_mount_of("/no/such/mount", &id, &dev), ==, -ENOENT);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -162,5 +175,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/holders/shm-mapping", test_shm_mapping);
 	g_test_add_func("/holders/fifo-path", test_fifo_path);
 	g_test_add_func("/holders/sysv-use", test_sysv_use);
+	g_test_add_func("/holders/mount-of", test_mount_of);
 	return g_test_run();
 }
