@@ -152,6 +152,19 @@ int ipcfs_creds_enter(fuse_req_t req)
 	return 0;
 }
 
+char *ipcfs_creds_key(void)
+{
+	GString *key;
+
+	if (!caller.active)
+		return g_strdup("daemon");
+	key = g_string_new(NULL);
+	g_string_printf(key, "%u:%u", (unsigned)caller.uid, (unsigned)caller.gid);
+	for (int i = 0; i < caller.ngroups; i++)
+		g_string_append_printf(key, ",%u", (unsigned)caller.groups[i]);
+	return g_string_free(key, FALSE);
+}
+
 void ipcfs_creds_leave(void)
 {
 	if (caller.active)

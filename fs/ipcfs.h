@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "ipc-holders.h"
 #include "ipc-mq.h"
 
 #define IPCFS_INO_LIMITS    2
@@ -24,6 +25,7 @@
 #define IPCFS_INO_SHM       4
 #define IPCFS_INO_SEM       5
 #define IPCFS_INO_MQ_CREATE 6
+#define IPCFS_INO_PIPES     7
 
 typedef struct IpcfsKind IpcfsKind;
 
@@ -36,6 +38,8 @@ typedef struct {
 	long mq_msgsize;
 	int mq_dirfd;    /* mqueue filesystem root, or -1 if none could be had */
 	int shm_dirfd;   /* /dev/shm */
+	dev_t mq_dev;    /* device of the mqueue filesystem (0 if none), and of /dev/shm: */
+	dev_t shm_dev;   /* what holders look for in other processes' descriptors */
 	bool as_root;    /* the daemon runs as root: act with each caller's credentials */
 } IpcfsConfig;
 
@@ -94,18 +98,32 @@ struct IpcfsKind {
 	int (*stat)(const char *name, struct stat *st);
 	int (*create)(const char *name, mode_t mode);
 	int (*remove)(const char *name);
-	/* Where the object lives as a file, for chmod/chown/utimens. */
+	/* Where the object lives as a file, for chmod/chown/utimens. NULL:
+	 * refused, as are create and remove when NULL. */
 	int (*backing)(const char *name, int *dirfd, char **file);
 	/* Files of object @name that are not listed but found by name (shm's
 	 * sem@OFFSET): 0 with the inode_per_open *file and its *arg, or -errno
 	 * (-ENOENT: no such file). NULL: there are none. */
 	int (*unlisted_file)(const char *name, const char *fname, const IpcfsFile **file,
 			     off_t *arg);
+	/* list and stat depend on who asks (pipes/): tree.c runs them with the
+	 * caller's credentials. */
+	bool as_caller;
+	/* The key under which a scan of /proc finds the object whose kernel
+	 * inode is @object_id (holders.c); NULL: the kind has no holders. */
+	void (*held_key)(ino_t object_id, IpcHeldKey *key);
 };
 
 extern const IpcfsKind ipcfs_mq_kind;
 extern const IpcfsKind ipcfs_shm_kind;
 extern const IpcfsKind ipcfs_sem_kind;
+extern const IpcfsKind ipcfs_pipes_kind;
+
+/* The held_key of files in /dev/shm: shm/ and sem/ (shm.c). */
+void ipcfs_shm_held_key(ino_t object_id, IpcHeldKey *key);
+
+/* KIND/NAME/holders (holders.c), in every kind with held_key. */
+extern const IpcfsFile ipcfs_holders_file;
 
 /* The handlers of a semaphore file (sem.c): sem/NAME/value, and shm's
  * sem@OFFSET, whose own open puts an IpcSem in h->state. */

@@ -45,8 +45,10 @@ static void fill_fixed(const IpcfsNode *node, struct stat *st)
 		st->st_mode = S_IFREG | node->file->perm_mask;
 		st->st_nlink = 1;
 	} else {
-		/* Kind directories: anyone may try to create; the kernel decides. */
-		st->st_mode = node->type == NODE_ROOT ? S_IFDIR | 0755 : S_IFDIR | 01777;
+		/* Kind directories: anyone may try to create; the kernel decides.
+		 * Kinds without create (pipes/) are only looked at. */
+		st->st_mode = node->type == NODE_ROOT || !node->kind->create ? S_IFDIR | 0755
+									      : S_IFDIR | 01777;
 		st->st_nlink = 2;
 	}
 }
@@ -238,6 +240,20 @@ static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, struct st
 	return node;
 }
 
+/* A kind whose objects depend on who asks (pipes/) is listed and stat'd
+ * with the caller's credentials, from ipcfs_lookup, _getattr, _opendir and
+ * _readdir(plus). Returns 0 or -errno; pair with leave_as_caller. */
+static int enter_as_caller(fuse_req_t req, const IpcfsNode *node)
+{
+	return node && node->kind && node->kind->as_caller ? ipcfs_creds_enter(req) : 0;
+}
+
+static void leave_as_caller(const IpcfsNode *node)
+{
+	if (node && node->kind && node->kind->as_caller)
+		ipcfs_creds_leave();
+}
+
 static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	IpcfsNode *dir = ipcfs_node_get(parent);
@@ -249,7 +265,10 @@ static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	node = lookup_in(dir, name, &st, &err);
+	err = enter_as_caller(req, dir);
+	node = err ? NULL : lookup_in(dir, name, &st, &err);
+	if (err == 0)
+		leave_as_caller(dir);
 	if (node)
 		reply_entry(req, node, &st);
 	else
@@ -279,7 +298,11 @@ static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	r = ipcfs_node_stat(node, fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, &st);
+	r = enter_as_caller(req, node);
+	if (r == 0) {
+		r = ipcfs_node_stat(node, fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, &st);
+		leave_as_caller(node);
+	}
 	if (r < 0)
 		ipcfs_reply_err(req, r);
 	else
@@ -294,7 +317,7 @@ static int open_object(const IpcfsNode *node)
 	g_autofree char *file = NULL;
 	struct stat st;
 	int dirfd, fd;
-	int r = node->kind->backing(node->name, &dirfd, &file);
+	int r = node->kind->backing ? node->kind->backing(node->name, &dirfd, &file) : -EPERM;
 
 	if (r < 0)
 		return r;
@@ -412,7 +435,7 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 
 	kind = kind_dir(parent, &r);
 	if (r == 0)
-		r = kind->name_check(name);
+		r = kind->create ? kind->name_check(name) : -EPERM;
 	if (r == 0)
 		r = ipcfs_creds_enter(req);
 	if (r == 0) {
@@ -435,7 +458,7 @@ static void ipcfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	kind = kind_dir(parent, &r);
 	if (r == 0)
-		r = kind->name_check(name);
+		r = kind->remove ? kind->name_check(name) : -EPERM;
 	if (r == -EINVAL)
 		r = -ENOENT;
 	if (r == 0)
@@ -509,8 +532,12 @@ static void ipcfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 {
 	IpcfsNode *dir = ipcfs_node_get(ino);
 	GPtrArray *names = NULL;
-	int r = dir ? list_names(dir, &names) : -ESTALE;
+	int r = dir ? enter_as_caller(req, dir) : -ESTALE;
 
+	if (r == 0) {
+		r = list_names(dir, &names);
+		leave_as_caller(dir);
+	}
 	if (r < 0) {
 		ipcfs_reply_err(req, r);
 		return;
@@ -573,7 +600,12 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	IpcfsNode *dir = ipcfs_node_get(ino);
 	g_autofree char *buf = g_malloc(size);
 	size_t used = 0;
+	int r = enter_as_caller(req, dir);
 
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
 	for (guint64 i = MAX(off, 0); dir && i < names->len; i++) {
 		size_t n = add_entry(req, dir, names->pdata[i], buf + used, size - used, i + 1,
 				     plus);
@@ -584,6 +616,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			break;
 		used += n;
 	}
+	leave_as_caller(dir);
 	fuse_reply_buf(req, buf, used);
 }
 

@@ -59,7 +59,11 @@ static GThread *thread;
 
 bool ipcfs_watch_covers(const IpcfsKind *kind)
 {
-	return g_atomic_int_get(kind == &ipcfs_mq_kind ? &mq_watched : &shm_watched);
+	if (kind == &ipcfs_mq_kind)
+		return g_atomic_int_get(&mq_watched);
+	if (kind == &ipcfs_shm_kind || kind == &ipcfs_sem_kind)
+		return g_atomic_int_get(&shm_watched);
+	return false;
 }
 
 /* Deletes the kernel's entry of @name and its directory inode @ino. */
@@ -98,7 +102,12 @@ static void check_everything(void)
 {
 	g_debug("watch: event queue overflowed, checking every known name");
 	for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++) {
-		g_autoptr(GPtrArray) names = ipcfs_node_names(*k);
+		g_autoptr(GPtrArray) names = NULL;
+
+		/* The other kinds are cached briefly, never invalidated. */
+		if (!ipcfs_watch_covers(*k))
+			continue;
+		names = ipcfs_node_names(*k);
 
 		for (guint i = 0; i < names->len; i++)
 			check_name(*k, names->pdata[i], ENTRY_EVENTS | IN_ATTRIB);
