@@ -1,7 +1,7 @@
 /* shm-xfer NAME — the writer of the classic shared memory transfer: makes
  * POSIX shm object NAME holding
  *     struct { sem_t wsem; sem_t rsem; int cnt; char buf[1024]; }
- * (wsem 1, rsem 0), then copies its stdin through it: wait wsem, read up to
+ * (wsem 1, rsem 0), prints "ready", then copies its stdin through it: wait wsem, read up to
  * 1024 bytes into buf and their number into cnt, post rsem; it ends after a
  * block with cnt 0 (end of input) has been taken, and removes the object.
  * The reader may be anything that knows the layout: a program, or a shell
@@ -44,6 +44,10 @@ int main(int argc, char **argv)
 		die("mmap");
 	if (sem_init(&s->wsem, 1, 1) < 0 || sem_init(&s->rsem, 1, 0) < 0)
 		die("sem_init");
+	/* A reader may start now: before, it could wait on a sem_t that
+	 * sem_init then overwrites. */
+	printf("ready\n");
+	fflush(stdout);
 	do {
 		if (sem_wait(&s->wsem) < 0)
 			die("sem_wait");
