@@ -275,6 +275,16 @@ static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		ipcfs_reply_err(req, err);
 }
 
+/* Objects have no extended attributes and no ACLs. Saying so (EOPNOTSUPP)
+ * instead of leaving getxattr unimplemented matters: after an ENOSYS the
+ * kernel answers ACL names itself with ENODATA ("no ACL on this file"), so
+ * ls -l asks again for every entry, twice per directory; "not supported"
+ * ls remembers for the whole filesystem after one request. */
+static void ipcfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	ipcfs_reply_err(req, -EOPNOTSUPP);
+}
+
 static void ipcfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	ipcfs_node_forget(ino, nlookup);
@@ -638,6 +648,7 @@ void ipcfs_tree_ops(struct fuse_lowlevel_ops *ops)
 	ops->forget = ipcfs_forget;
 	ops->forget_multi = ipcfs_forget_multi;
 	ops->getattr = ipcfs_getattr;
+	ops->getxattr = ipcfs_getxattr;
 	ops->setattr = ipcfs_setattr;
 	ops->mkdir = ipcfs_mkdir;
 	ops->rmdir = ipcfs_rmdir;

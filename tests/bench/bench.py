@@ -262,8 +262,9 @@ class Bench:
         n = p["ls_shm"]
         self.sh(self.mass, "shm-create", "ls", str(n))
         try:
-            fs, ref = self.medians(p["ls_reps"], lambda: ls(self.mnt + "/shm"),
-                                   lambda: ls("/dev/shm"))
+            fs, ref, floor = self.medians(p["ls_reps"], lambda: ls(self.mnt + "/shm"),
+                                          lambda: ls("/dev/shm"),
+                                          lambda: ls("%s/list-%d" % (self.floor, n)))
             count = len(os.listdir(self.mnt + "/shm"))
             if count < n:
                 raise RuntimeError("mount lists %d shm objects, expected %d" % (count, n))
@@ -271,11 +272,14 @@ class Bench:
             self.sh(self.mass, "shm-unlink", "ls", str(n))
         self.row(6, "ls -l of %d shm objects" % n, fs, ref, "s", "ls -l /dev/shm", fs / ref,
                  ("<=", 1.5))
+        self.row(6, "ls -l of %d shm objects vs floor" % n, fs, floor, "s",
+                 "floor: %d entries" % n, fs / floor)
         n = p["ls_mq"]
         self.sh(self.mass, "mq-create", "lq", str(n), "1", "16")
         try:
-            fs, ref = self.medians(p["ls_reps"], lambda: ls(self.mnt + "/mq"),
-                                   lambda: ls("/dev/mqueue"))
+            fs, ref, floor = self.medians(p["ls_reps"], lambda: ls(self.mnt + "/mq"),
+                                          lambda: ls("/dev/mqueue"),
+                                          lambda: ls("%s/list-%d" % (self.floor, n)))
             count = len(os.listdir(self.mnt + "/mq"))
             if count < n:
                 raise RuntimeError("mount lists %d queues, expected %d" % (count, n))
@@ -283,6 +287,8 @@ class Bench:
             self.sh(self.mass, "mq-unlink", "lq", str(n))
         self.row(6, "ls -l of %d queues" % n, fs, ref, "s", "ls -l /dev/mqueue", fs / ref,
                  ("<=", 2))
+        self.row(6, "ls -l of %d queues vs floor" % n, fs, floor, "s",
+                 "floor: %d entries" % n, fs / floor)
 
     def case_batch(self):
         p = self.p

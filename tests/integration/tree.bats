@@ -94,6 +94,24 @@ load lib
 	assert_eq "640 1234 2345" "$(stat -c '%a %u %g' "$(ksem "$N")")" "sem object"
 }
 
+@test "extended attributes and ACLs are not supported, so ls -l asks once per listing" {
+	mkdir "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/sem/$N"
+	# EOPNOTSUPP, not ENODATA: ls -l then stops asking for the filesystem
+	# instead of asking twice per entry.
+	for p in "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/shm/$N/data" "$MNT/sem/$N/value"; do
+		for a in system.posix_acl_access system.posix_acl_default user.x; do
+			assert_eq unsupported "$(python3 -c '
+import errno, os, sys
+try:
+    os.getxattr(sys.argv[1], sys.argv[2])
+    print("read")
+except OSError as e:
+    print("unsupported" if e.errno == errno.EOPNOTSUPP else errno.errorcode[e.errno])
+' "$p" "$a")" "getxattr $a of $p"
+		done
+	done
+}
+
 @test "creating files inside object directories is refused and changes nothing" {
 	mkdir "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/sem/$N"
 	for k in mq shm sem; do
