@@ -1,6 +1,7 @@
 /* ipcfs.h — what the daemon's modules share.
  *
- * The tree is made of nodes (node.c). Each IPC kind (mq.c, shm.c, sem.c)
+ * The tree is made of nodes (node.c). Each IPC kind (mq.c, shm.c, sem.c,
+ * sysv-shm.c, sysv-msg.c, sysv-sem.c)
  * describes itself with an IpcfsKind: how to list, stat, create and remove
  * its objects, and the fixed set of files inside an object's directory, each
  * an IpcfsFile with its own open/read/write handlers. tree.c answers the
@@ -25,6 +26,17 @@
 #define IPCFS_INO_SHM       4
 #define IPCFS_INO_SEM       5
 #define IPCFS_INO_MQ_CREATE 6
+#define IPCFS_INO_SYSV      7
+#define IPCFS_INO_SYSV_SHM        8
+#define IPCFS_INO_SYSV_SHM_CREATE 9
+#define IPCFS_INO_SYSV_SHM_KEYS   10
+#define IPCFS_INO_SYSV_MSG        11
+#define IPCFS_INO_SYSV_MSG_CREATE 12
+#define IPCFS_INO_SYSV_MSG_KEYS   13
+#define IPCFS_INO_SYSV_SEM        14
+#define IPCFS_INO_SYSV_SEM_CREATE 15
+#define IPCFS_INO_SYSV_SEM_KEYS   16
+#define IPCFS_INO_FIRST_DYNAMIC   32
 
 typedef struct IpcfsKind IpcfsKind;
 
@@ -53,6 +65,8 @@ struct IpcfsHandle {
 	struct IpcfsNode *node; /* the file's node, for as long as it is open */
 	const IpcfsFile *file;
 	char *name;       /* object name */
+	guint64 arg;      /* the node's arg: which one of a family of files */
+	void *priv;       /* the kind's own per-open state, freed by its release */
 	int fd;           /* queue descriptor, shm fd or the semaphore's file; -1 if none */
 	IpcSem *sem;      /* open semaphore (value files) */
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
@@ -117,11 +131,27 @@ struct IpcfsKind {
 	int (*remove)(const char *name);
 	/* Where the object lives as a file, for chmod/chown/utimens. */
 	int (*backing)(const char *name, int *dirfd, char **file);
+	/* Kinds that are not files (System V) set attributes here instead:
+	 * the FUSE_SET_ATTR_* bits of @to_set from @attr. */
+	int (*set_attrs)(const char *name, const struct stat *attr, int to_set);
+	/* Files beyond the fixed ones, a family named by a number (a set's
+	 * semaphores): the file called @file in object @name and its *arg, or
+	 * NULL; and their names, appended for a listing. NULL: none. */
+	const IpcfsFile *(*member)(const char *name, const char *file, guint64 *arg);
+	int (*members)(const char *name, GPtrArray *names);
+	/* by-key/ (System V): the object a key names (*object_id as stat
+	 * gives its st_ino, *name its name; the link reads "../NAME"), and
+	 * the keys in use (NULL on failure). */
+	int (*key_lookup)(const char *key, ino_t *object_id, char **name);
+	int (*keys)(GPtrArray **keys);
 };
 
 extern const IpcfsKind ipcfs_mq_kind;
 extern const IpcfsKind ipcfs_shm_kind;
 extern const IpcfsKind ipcfs_sem_kind;
+extern const IpcfsKind ipcfs_sysv_shm_kind;
+extern const IpcfsKind ipcfs_sysv_msg_kind;
+extern const IpcfsKind ipcfs_sysv_sem_kind;
 
 /* The semaphore waiter pool (sem.c): 0, or -1 (said why) if its threads
  * cannot be started. Shutdown ends every wait with ENOTCONN. */
@@ -135,3 +165,7 @@ void ipcfs_reply_err(fuse_req_t req, int err);
 extern const IpcfsFile ipcfs_limits_file;
 /* mq/.create (mq.c). */
 extern const IpcfsFile ipcfs_mq_create_file;
+/* sysv/KIND/.create (sysv-*.c). */
+extern const IpcfsFile ipcfs_sysv_shm_create_file;
+extern const IpcfsFile ipcfs_sysv_msg_create_file;
+extern const IpcfsFile ipcfs_sysv_sem_create_file;

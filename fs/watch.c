@@ -57,8 +57,17 @@ static gint shm_watched;
 static gint mq_watched;
 static GThread *thread;
 
+/* The kinds whose objects are files that inotify can watch; System V
+ * objects are not, and nothing tells of their changes. */
+static bool is_file_kind(const IpcfsKind *kind)
+{
+	return kind == &ipcfs_mq_kind || kind == &ipcfs_shm_kind || kind == &ipcfs_sem_kind;
+}
+
 bool ipcfs_watch_covers(const IpcfsKind *kind)
 {
+	if (!is_file_kind(kind))
+		return false;
 	return g_atomic_int_get(kind == &ipcfs_mq_kind ? &mq_watched : &shm_watched);
 }
 
@@ -98,6 +107,8 @@ static void check_everything(void)
 {
 	g_debug("watch: event queue overflowed, checking every known name");
 	for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++) {
+		if (!is_file_kind(*k))
+			continue;
 		g_autoptr(GPtrArray) names = ipcfs_node_names(*k);
 
 		for (guint i = 0; i < names->len; i++)
