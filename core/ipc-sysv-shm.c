@@ -52,7 +52,6 @@ int ipc_sysv_shm_info(int id, IpcSysvShmInfo *info)
 	info->lpid = ds.shm_lpid;
 	info->atime = ds.shm_atime;
 	info->dtime = ds.shm_dtime;
-	info->removed = (ds.shm_perm.mode & SHM_DEST) != 0;
 	return 0;
 }
 

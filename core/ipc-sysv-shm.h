@@ -18,7 +18,6 @@ typedef struct {
 	guint64 nattch;
 	pid_t cpid, lpid;
 	time_t atime, dtime;
-	bool removed; /* IPC_RMID was asked; the segment lives while attached */
 } IpcSysvShmInfo;
 
 typedef struct IpcSysvShm IpcSysvShm; /* an attachment */

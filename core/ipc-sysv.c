@@ -137,6 +137,8 @@ void ipc_sysv_perm_from(IpcSysvPerm *perm, const struct ipc_perm *kp, int id, ti
 	perm->id = id;
 	perm->key = kp->__key;
 	perm->mode = kp->mode & 0777;
+	/* SHM_DEST, the only such state: queues and sets go at once. */
+	perm->removed = (kp->mode & 01000) != 0;
 	perm->uid = kp->uid;
 	perm->gid = kp->gid;
 	perm->cuid = kp->cuid;

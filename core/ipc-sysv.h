@@ -25,6 +25,7 @@ typedef struct {
 	uid_t uid, cuid;
 	gid_t gid, cgid;
 	time_t ctime;  /* last change (creation, IPC_SET) */
+	bool removed;  /* IPC_RMID was asked, the object lives on (attached segments) */
 } IpcSysvPerm;
 
 /* A creation request, as written to `.create`. */

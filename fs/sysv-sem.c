@@ -145,6 +145,18 @@ static int set_nsems(const char *name)
 	return r < 0 ? ipcfs_sysv_gone(r) : (int)info.nsems;
 }
 
+/* Every index of @ops is a semaphore of @id's set: -EINVAL otherwise (the
+ * kernel's EFBIG). */
+static int check_indexes(const char *name, const struct sembuf *ops, guint n)
+{
+	int nsems = set_nsems(name);
+
+	for (guint i = 0; nsems >= 0 && i < n; i++)
+		if (ops[i].sem_num >= nsems)
+			return -EINVAL;
+	return nsems < 0 ? nsems : 0;
+}
+
 static const IpcfsFile semaphore_file;
 
 static const IpcfsFile *sem_member(const char *name, const char *file, guint64 *arg)
@@ -218,6 +230,8 @@ static void op_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t siz
 	bool nowait;
 	int r = ipc_sysv_sem_parse_op(buf, size, &ops, &nowait);
 
+	if (r == 0)
+		r = check_indexes(h->name, (struct sembuf *)ops->data, ops->len);
 	if (r < 0) {
 		ipcfs_reply_err(req, r);
 		return;

@@ -114,7 +114,7 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 			       "removed %d\n",
 			       info.size, info.nattch, (int)info.cpid, (int)info.lpid,
 			       (long long)info.atime, (long long)info.dtime,
-			       (long long)info.perm.ctime, info.removed);
+			       (long long)info.perm.ctime, info.perm.removed);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  *
  * Names: an object's directory is its ID in decimal, as ipcs shows it; its
  * st_ino (the node table's object_id) is the ID plus one, so that no object
- * is 0. by-key/KEY names the object whose key is KEY (0x%08x, as ipcs prints
+ * is 0, and a segment removed but still attached is another object: the
+ * kernel holds the directory that rmdir removed as dead. by-key/KEY names the object whose key is KEY (0x%08x, as ipcs prints
  * it), for every key but IPC_PRIVATE.
  */
 #define G_LOG_DOMAIN "ipcfs"
@@ -12,6 +13,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+/* Above every ID: set in the object_id of a removed segment. */
+#define REMOVED_BIT (G_GUINT64_CONSTANT(1) << 40)
+
+static ino_t object_id(const IpcSysvPerm *perm)
+{
+	return ((ino_t)perm->id + 1) | (perm->removed ? REMOVED_BIT : 0);
+}
 
 int ipcfs_sysv_id(const char *name)
 {
@@ -57,7 +66,7 @@ int ipcfs_sysv_stat(const IpcfsSysvType *t, const char *name, struct stat *st)
 	r = t->info(id, &perm, st);
 	if (r < 0)
 		return ipcfs_sysv_gone(r);
-	st->st_ino = (ino_t)id + 1;
+	st->st_ino = object_id(&perm);
 	st->st_mode = S_IFDIR | perm.mode;
 	st->st_uid = perm.uid;
 	st->st_gid = perm.gid;
@@ -146,7 +155,7 @@ int ipcfs_sysv_key_lookup(const IpcfsSysvType *t, const char *key, ino_t *object
 	for_each_key(t, match_key, &s);
 	if (s.id < 0)
 		return -ENOENT;
-	*object_id = (ino_t)s.id + 1;
+	*object_id = (ino_t)s.id + 1; /* a key names no removed segment */
 	*name = g_strdup_printf("%d", s.id);
 	return 0;
 }

@@ -158,7 +158,7 @@ static void test_shm(void)
 	g_assert_cmpuint(info.perm.mode, ==, 0640);
 	g_assert_cmpuint(info.size, ==, 100);
 	g_assert_cmpuint(info.nattch, ==, 0);
-	g_assert_false(info.removed);
+	g_assert_false(info.perm.removed);
 
 	g_assert_cmpint(ipc_sysv_shm_attach(id, true, &shm), ==, 0);
 	g_assert_cmpuint(ipc_sysv_shm_size(shm), ==, 100);
@@ -175,7 +175,7 @@ static void test_shm(void)
 
 	g_assert_cmpint(ipc_sysv_shm_remove(id), ==, 0);
 	g_assert_cmpint(ipc_sysv_shm_info(id, &info), ==, 0);
-	g_assert_true(info.removed);
+	g_assert_true(info.perm.removed);
 	g_clear_pointer(&shm, ipc_sysv_shm_detach);
 	g_assert_cmpint(ipc_sysv_shm_info(id, &info), ==, -EINVAL);
 	g_assert_cmpint(ipc_sysv_shm_attach(id, false, &shm), ==, -EINVAL);
