@@ -36,9 +36,6 @@ static void handle_free(IpcfsHandle *h)
 		h->file->release(h);
 	if (h->text)
 		g_string_free(h->text, TRUE);
-	g_free(h->msg_buf);
-	if (h->pending)
-		g_string_free(h->pending, TRUE);
 	g_free(h->name);
 	g_mutex_clear(&h->lock);
 	g_free(h);

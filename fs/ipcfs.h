@@ -9,7 +9,7 @@
  * IpcfsFile of the node.
  *
  * Every file handler replies exactly once, either before it returns or later
- * from another thread (a parked request, see mq-park.c and sem.c).
+ * from another thread (a request answered later, see later.h).
  */
 #pragma once
 
@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 
 #include "ipc-mq.h"
-#include "ipc-sem.h"
 
 #define IPCFS_INO_LIMITS    2
 #define IPCFS_INO_MQ        3
@@ -40,11 +39,6 @@
 
 typedef struct IpcfsKind IpcfsKind;
 
-typedef enum {
-	IPCFS_MQ_PLAIN, /* send, recv: the bytes as they are, one message per open */
-	IPCFS_MQ_PRIO,  /* send-prio, recv-prio: "PRIO BYTES" */
-	IPCFS_MQ_LINES, /* send-lines, recv-lines: one message per line, batched */
-} IpcfsMqMode;
 typedef struct IpcfsFile IpcfsFile;
 typedef struct IpcfsHandle IpcfsHandle;
 
@@ -60,33 +54,16 @@ typedef struct {
 extern IpcfsConfig ipcfs_config;
 
 /* An open file. Allocated by file.c, which calls the file's open and release
- * handlers; the fields below @lock belong to the kind's handlers. */
+ * handlers; the kind's open sets up fd and state, its release frees them. */
 struct IpcfsHandle {
 	struct IpcfsNode *node; /* the file's node, for as long as it is open */
 	const IpcfsFile *file;
 	char *name;       /* object name */
 	guint64 arg;      /* the node's arg: which one of a family of files */
-	void *priv;       /* the kind's own per-open state, freed by its release */
-	int fd;           /* queue descriptor, shm fd or the semaphore's file; -1 if none */
-	IpcSem *sem;      /* open semaphore (value files) */
+	int fd;           /* the object's descriptor, for fstat; -1 if none */
+	void *state;      /* the kind's own open state (mq.c's MqOpen, sem.c's IpcSem) */
+	GMutex lock;      /* protects text */
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
-
-	GMutex lock;      /* protects text and the message state below */
-	IpcfsMqMode mode; /* how a queue file frames messages */
-	char *msg_buf;    /* receive buffer: headroom, msgsize bytes, a newline */
-	bool received;    /* a message was taken and not all handed out yet (or,
-			   * for plain recv files, ever: one message per open) */
-	bool newline_added; /* recv-lines ended the message with a "\n" of its own */
-	bool batch_started; /* recv-lines: a batch went out; empty queue means EOF */
-	GString *pending; /* send-lines: the start of a line not yet ended */
-	size_t msg_start; /* first byte of the message (or of its frame) */
-	size_t msg_pos;   /* next byte to hand out */
-	size_t msg_end;   /* end of the message in msg_buf */
-	unsigned msg_prio;
-	long msgsize;     /* the queue's msgsize */
-	ino_t queue_id;   /* the queue's kernel inode: tells queues apart across re-creation */
-	struct fuse_pollhandle *ph; /* newest poll handle; protected by mq-park's lock */
-	unsigned poll_events;       /* events ph waits for; protected by mq-park's lock */
 };
 
 struct IpcfsFile {
@@ -152,11 +129,6 @@ extern const IpcfsKind ipcfs_sem_kind;
 extern const IpcfsKind ipcfs_sysv_shm_kind;
 extern const IpcfsKind ipcfs_sysv_msg_kind;
 extern const IpcfsKind ipcfs_sysv_sem_kind;
-
-/* The semaphore waiter pool (sem.c): 0, or -1 (said why) if its threads
- * cannot be started. Shutdown ends every wait with ENOTCONN. */
-int ipcfs_sem_init(void);
-void ipcfs_sem_shutdown(void);
 
 /* Replies err (0 or a negative errno) and logs failures at debug level. */
 void ipcfs_reply_err(fuse_req_t req, int err);

@@ -60,6 +60,10 @@ typedef struct {
 	/* Pool objects only: as try, but may block up to @ms (it runs on a
 	 * pool thread, outside the lock). -EAGAIN when time ran out. */
 	int (*wait)(IpcfsLater *l, int ms);
+	/* Called once if the request must wait, before its handler returns:
+	 * keeps a copy of what it borrowed from the handler (a write's bytes).
+	 * NULL: nothing borrowed. */
+	void (*keep)(IpcfsLater *l);
 	/* Answers l->req with what try or wait got; returns fuse_reply_*'s
 	 * result (negative: the reply did not reach the caller). */
 	int (*reply)(IpcfsLater *l);

@@ -8,7 +8,7 @@
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "ipc-shm.h"
-#include "mq.h"
+#include "later.h"
 #include "node.h"
 #include "tree.h"
 #include "watch.h"
@@ -166,11 +166,9 @@ static int start_services(struct fuse_session *se)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = ipcfs_sem_init();
-	if (r == 0) {
+	r = ipcfs_later_init();
+	if (r == 0)
 		ipcfs_watch_start(se);
-		ipcfs_mq_park_init();
-	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return r;
 }
@@ -192,8 +190,7 @@ static int run(struct fuse_session *se, const struct fuse_cmdline_opts *opts)
 		fuse_loop_cfg_destroy(cfg);
 	}
 	ipcfs_watch_stop();
-	ipcfs_mq_park_shutdown();
-	ipcfs_sem_shutdown();
+	ipcfs_later_shutdown();
 	return r;
 }
 

@@ -3,19 +3,24 @@
  * mq/.create for queues with their own attributes, and the limits file.
  *
  * Every open file holds its own queue descriptor, opened with the caller's
- * credentials and O_NONBLOCK: the daemon itself never waits in the kernel.
- * Waiting is mq-park.c's business.
+ * credentials and O_NONBLOCK, and its own MqOpen: the message it is handing
+ * out, or the line it is gathering. The daemon itself never waits in the
+ * kernel: a read of an empty queue or a write to a full one is an MqRequest
+ * answered later (later.c); the queue descriptor polls for it.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "creds.h"
 #include "ipc-name.h"
-#include "mq.h"
+#include "ipcfs.h"
+#include "later.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -90,86 +95,150 @@ static int mq_backing(const char *name, int *dirfd, char **file)
 	return 0;
 }
 
-static int open_queue(IpcfsHandle *h, int oflag, IpcfsMqMode mode)
+typedef enum {
+	MQ_PLAIN, /* send, recv: the bytes as they are, one message per open */
+	MQ_PRIO,  /* send-prio, recv-prio: "PRIO BYTES" */
+	MQ_LINES, /* send-lines, recv-lines: one message per line, batched */
+} MqMode;
+
+/* An open send or recv file: h->state. */
+typedef struct {
+	IpcfsLaterObject obj; /* the queue: its inode, and h->fd to poll */
+	MqMode mode;          /* how the file frames messages */
+	long msgsize;         /* the queue's */
+	GMutex lock;          /* protects everything below */
+	char *msg_buf;        /* receive buffer: headroom, msgsize bytes, a newline */
+	bool received;        /* a message was taken and not all handed out yet
+			       * (or, for plain recv files, ever: one per open) */
+	bool newline_added;   /* recv-lines ended the message with a "\n" of its own */
+	bool batch_started;   /* recv-lines: a batch went out; empty queue means EOF */
+	GString *pending;     /* send-lines: the start of a line not yet ended */
+	size_t msg_start;     /* first byte of the message (or of its frame) */
+	size_t msg_pos;       /* next byte to hand out */
+	size_t msg_end;       /* end of the message in msg_buf */
+	unsigned msg_prio;
+} MqOpen;
+
+/* A read or a write of an open queue file, answered now or later. */
+typedef struct {
+	IpcfsLater later;
+	MqOpen *q;
+	size_t size;         /* read: bytes asked for; write: bytes written */
+	const char *buf;     /* write: what was written (NULL: a flush) */
+	char *copy;          /* buf, kept while the write waits */
+	ssize_t sent;        /* write: bytes sent */
+	bool took;           /* read: it took the message the open file holds */
+} MqRequest;
+
+/* A message taken for a reader that could not have it, on its way back. */
+typedef struct {
+	IpcfsLaterReturn ret;
+	unsigned prio;
+	size_t len;
+	char bytes[];
+} MqHeld;
+
+/* Requests parked on a queue that was removed (mq_unlink) would wait for
+ * good: no one can open it any more. */
+static int queue_removed(int fd)
 {
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_nlink == 0 ? -EIDRM : 0;
+}
+
+static const IpcfsLaterKind queue_kind = {.what = "queue", .removed = queue_removed};
+
+/* The spot's descriptor may be read-only: the same queue is reopened for
+ * writing through /proc, which works even once the queue is unlinked. */
+static int held_put(IpcfsLaterReturn *ret, int fd, int ms)
+{
+	MqHeld *held = (MqHeld *)ret;
+	char path[32];
+	int wfd, r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	wfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (wfd < 0)
+		return -errno;
+	r = ipc_mq_send(wfd, held->bytes, held->len, held->prio, ms);
+	close(wfd);
+	return r;
+}
+
+static void held_free(IpcfsLaterReturn *ret)
+{
+	g_free(ret);
+}
+
+static MqHeld *held_new(const char *bytes, size_t len, unsigned prio)
+{
+	MqHeld *held = g_malloc(sizeof(*held) + len);
+
+	held->ret.put = held_put;
+	held->ret.free = held_free;
+	held->prio = prio;
+	held->len = len;
+	memcpy(held->bytes, bytes, len);
+	return held;
+}
+
+static int open_queue(IpcfsHandle *h, int oflag, MqMode mode)
+{
+	MqOpen *q = g_new0(MqOpen, 1);
 	IpcMqInfo info;
 	struct stat st;
 	int r;
 
-	h->mode = mode;
+	g_mutex_init(&q->lock);
+	q->mode = mode;
+	if (mode == MQ_LINES && oflag == O_WRONLY)
+		q->pending = g_string_new(NULL);
+	h->state = q;
 	h->fd = ipc_mq_open(h->name, oflag | O_NONBLOCK);
 	if (h->fd < 0)
 		return h->fd;
 	r = ipc_mq_getattr(h->fd, &info);
 	if (r == 0 && fstat(h->fd, &st) < 0)
 		r = -errno;
-	h->msgsize = info.msgsize;
-	h->queue_id = st.st_ino;
+	q->msgsize = info.msgsize;
+	q->obj = (IpcfsLaterObject){.kind = &queue_kind, .id = st.st_ino, .fd = h->fd};
 	return r;
 }
 
 static int send_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_WRONLY, IPCFS_MQ_PLAIN);
+	return open_queue(h, O_WRONLY, MQ_PLAIN);
 }
 
 static int send_prio_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_WRONLY, IPCFS_MQ_PRIO);
+	return open_queue(h, O_WRONLY, MQ_PRIO);
 }
 
 static int send_lines_open(IpcfsHandle *h, int flags)
 {
-	h->pending = g_string_new(NULL);
-	return open_queue(h, O_WRONLY, IPCFS_MQ_LINES);
+	return open_queue(h, O_WRONLY, MQ_LINES);
 }
 
 static int recv_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_RDONLY, IPCFS_MQ_PLAIN);
+	return open_queue(h, O_RDONLY, MQ_PLAIN);
 }
 
 static int recv_prio_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_RDONLY, IPCFS_MQ_PRIO);
+	return open_queue(h, O_RDONLY, MQ_PRIO);
 }
 
 static int recv_lines_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_RDONLY, IPCFS_MQ_LINES);
+	return open_queue(h, O_RDONLY, MQ_LINES);
 }
 
-static void queue_release(IpcfsHandle *h)
-{
-	/* recv-lines may hold a whole message it had no room for: back it goes. */
-	ipcfs_mq_put_back(h);
-	ipcfs_mq_forget_poll(h);
-	ipc_mq_close(h->fd);
-}
-
-static void send_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
-		       int flags)
-{
-	ipcfs_mq_write(req, h, buf, size, flags & O_NONBLOCK);
-}
-
-/* close(2) of send-lines sends the last line even without its newline. */
-static void send_lines_flush(fuse_req_t req, IpcfsHandle *h)
-{
-	if (h->pending->len == 0)
-		ipcfs_reply_err(req, 0);
-	else
-		ipcfs_mq_write(req, h, NULL, 0, false);
-}
-
-static void recv_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
-{
-	ipcfs_mq_read(req, h, size, flags & O_NONBLOCK);
-}
-
-/* Sends the lines of @buf, the first one completing h->pending; keeps a
- * final partial line in h->pending. */
-static ssize_t send_lines(IpcfsHandle *h, const char *buf, size_t size)
+/* Sends the lines of @buf, the first one completing q->pending; keeps a
+ * final partial line in q->pending. */
+static ssize_t send_lines(MqOpen *q, int fd, const char *buf, size_t size)
 {
 	size_t done = 0;
 	int r = 0;
@@ -177,45 +246,51 @@ static ssize_t send_lines(IpcfsHandle *h, const char *buf, size_t size)
 	while (done < size) {
 		const char *nl = memchr(buf + done, '\n', size - done);
 		size_t n = nl ? (size_t)(nl + 1 - (buf + done)) : size - done;
-		size_t keep = h->pending->len;
+		size_t keep = q->pending->len;
 
-		if (keep + n > (size_t)h->msgsize) {
+		if (keep + n > (size_t)q->msgsize) {
 			r = -EMSGSIZE;
 			break;
 		}
-		g_string_append_len(h->pending, buf + done, n);
+		g_string_append_len(q->pending, buf + done, n);
 		if (nl) {
-			r = ipc_mq_send(h->fd, h->pending->str, h->pending->len, 0, 0);
+			r = ipc_mq_send(fd, q->pending->str, q->pending->len, 0, 0);
 			if (r < 0) {
-				g_string_truncate(h->pending, keep);
+				g_string_truncate(q->pending, keep);
 				break;
 			}
-			g_string_truncate(h->pending, 0);
+			g_string_truncate(q->pending, 0);
 		}
 		done += n;
 	}
 	return done > 0 ? (ssize_t)done : r;
 }
 
-ssize_t ipcfs_mq_send_write(IpcfsHandle *h, const char *buf, size_t size)
+/* Sends what one write of @size bytes carries: one message, or with
+ * send-lines one per line (a final partial line waits for the next write or
+ * for close). @buf NULL sends send-lines' pending partial line. Returns the
+ * bytes consumed (maybe fewer than @size: a short write), -EAGAIN if the
+ * queue was full before anything was sent, or another -errno. */
+static ssize_t send_write(MqOpen *q, const char *buf, size_t size)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&q->lock);
 	unsigned prio;
 	size_t body;
 	int r;
 
 	if (!buf) {
 		/* Another close of the same open file may have sent it already. */
-		if (h->pending->len == 0)
+		if (q->pending->len == 0)
 			return 0;
-		r = ipc_mq_send(h->fd, h->pending->str, h->pending->len, 0, 0);
+		r = ipc_mq_send(q->obj.fd, q->pending->str, q->pending->len, 0, 0);
 		if (r == 0)
-			g_string_truncate(h->pending, 0);
+			g_string_truncate(q->pending, 0);
 		return r;
 	}
-	switch (h->mode) {
-	case IPCFS_MQ_LINES:
-		return send_lines(h, buf, size);
-	case IPCFS_MQ_PRIO:
+	switch (q->mode) {
+	case MQ_LINES:
+		return send_lines(q, q->obj.fd, buf, size);
+	case MQ_PRIO:
 		if (ipc_mq_parse_frame(buf, size, &prio, &body) < 0)
 			return -EINVAL;
 		break;
@@ -223,102 +298,112 @@ ssize_t ipcfs_mq_send_write(IpcfsHandle *h, const char *buf, size_t size)
 		prio = 0;
 		body = 0;
 	}
-	r = ipc_mq_send(h->fd, buf + body, size - body, prio, 0);
+	r = ipc_mq_send(q->obj.fd, buf + body, size - body, prio, 0);
 	return r < 0 ? r : (ssize_t)size;
 }
 
-int ipcfs_mq_check_write(IpcfsHandle *h, const char *buf, size_t size)
+/* What a write of @size bytes would fail with whatever the queue holds
+ * (-EMSGSIZE, -EINVAL for a bad frame), else 0: checked before a write
+ * waits. */
+static int check_write(MqOpen *q, const char *buf, size_t size)
 {
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&q->lock);
 	const char *nl;
 	unsigned prio;
 	size_t body;
 
-	if (!buf)
-		return 0;
-	switch (h->mode) {
-	case IPCFS_MQ_LINES:
+	switch (q->mode) {
+	case MQ_LINES:
 		/* The first line is the one that would fail now; a later one
 		 * too long makes a short write, and the retry fails here. */
 		nl = memchr(buf, '\n', size);
 		body = nl ? (size_t)(nl + 1 - buf) : size;
-		return h->pending->len + body > (size_t)h->msgsize ? -EMSGSIZE : 0;
-	case IPCFS_MQ_PRIO:
+		return q->pending->len + body > (size_t)q->msgsize ? -EMSGSIZE : 0;
+	case MQ_PRIO:
 		if (ipc_mq_parse_frame(buf, size, &prio, &body) < 0)
 			return -EINVAL;
-		return size - body > (size_t)h->msgsize ? -EMSGSIZE : 0;
+		return size - body > (size_t)q->msgsize ? -EMSGSIZE : 0;
 	default:
-		return size > (size_t)h->msgsize ? -EMSGSIZE : 0;
+		return size > (size_t)q->msgsize ? -EMSGSIZE : 0;
 	}
 }
 
-/* Frames the message of @len bytes that sits at MSG_HEADROOM in h->msg_buf
- * as the file shows it. h->lock held. */
-static void frame_message(IpcfsHandle *h, size_t len)
+/* Frames the message of @len bytes that sits at MSG_HEADROOM in q->msg_buf
+ * as the file shows it. q->lock held. */
+static void frame_message(MqOpen *q, size_t len)
 {
 	int head;
 
-	h->received = true;
-	h->msg_start = MSG_HEADROOM;
-	h->msg_end = MSG_HEADROOM + len;
-	h->newline_added = h->mode == IPCFS_MQ_LINES && (len == 0 || h->msg_buf[h->msg_end - 1] != '\n');
-	if (h->newline_added)
-		h->msg_buf[h->msg_end++] = '\n';
-	if (h->mode == IPCFS_MQ_PRIO) {
+	q->received = true;
+	q->msg_start = MSG_HEADROOM;
+	q->msg_end = MSG_HEADROOM + len;
+	q->newline_added = q->mode == MQ_LINES && (len == 0 || q->msg_buf[q->msg_end - 1] != '\n');
+	if (q->newline_added)
+		q->msg_buf[q->msg_end++] = '\n';
+	if (q->mode == MQ_PRIO) {
 		char prefix[MSG_HEADROOM];
 
-		head = snprintf(prefix, sizeof(prefix), "%u ", h->msg_prio);
-		h->msg_start -= head;
-		memcpy(h->msg_buf + h->msg_start, prefix, head);
+		head = snprintf(prefix, sizeof(prefix), "%u ", q->msg_prio);
+		q->msg_start -= head;
+		memcpy(q->msg_buf + q->msg_start, prefix, head);
 	}
-	h->msg_pos = h->msg_start;
+	q->msg_pos = q->msg_start;
 }
 
-static void ensure_msg_buf(IpcfsHandle *h)
+static void ensure_msg_buf(MqOpen *q)
 {
-	if (!h->msg_buf)
-		h->msg_buf = g_malloc(MSG_HEADROOM + h->msgsize + 1);
+	if (!q->msg_buf)
+		q->msg_buf = g_malloc(MSG_HEADROOM + q->msgsize + 1);
 }
 
-void ipcfs_mq_hand_over(IpcfsHandle *h, const IpcfsHeldMsg *msg)
+/* Makes @held the message @q holds, as if it had been received. q->lock held. */
+static void hand_over(MqOpen *q, const MqHeld *held)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
-
-	ensure_msg_buf(h);
-	memcpy(h->msg_buf + MSG_HEADROOM, msg->bytes, msg->len);
-	h->msg_prio = msg->prio;
-	frame_message(h, msg->len);
+	ensure_msg_buf(q);
+	memcpy(q->msg_buf + MSG_HEADROOM, held->bytes, held->len);
+	q->msg_prio = held->prio;
+	frame_message(q, held->len);
 }
 
-int ipcfs_mq_take(IpcfsHandle *h)
+/* Receives the next message for @q without waiting: 0, -EAGAIN when the
+ * queue is empty, or another -errno. q->lock held. */
+static int receive_locked(MqOpen *q)
 {
-	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
 	ssize_t len;
 
-	/* Two readers of one open file: the message it holds is theirs. */
-	if (h->received)
-		return 0;
-	ensure_msg_buf(h);
-	len = ipc_mq_receive(h->fd, h->msg_buf + MSG_HEADROOM, h->msgsize, &h->msg_prio, 0);
+	ensure_msg_buf(q);
+	len = ipc_mq_receive(q->obj.fd, q->msg_buf + MSG_HEADROOM, q->msgsize, &q->msg_prio, 0);
 	if (len < 0)
 		return len;
-	frame_message(h, len);
+	frame_message(q, len);
 	return 0;
 }
 
-void ipcfs_mq_put_back(IpcfsHandle *h)
+/* As receive_locked, but 0 at once if @q holds a message already: two
+ * readers of one open file, the message it holds is theirs. */
+static int take(MqOpen *q)
 {
-	IpcfsHeldMsg *msg = NULL;
+	g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&q->lock);
 
-	/* Only a message none of which went out goes back. */
-	g_mutex_lock(&h->lock);
-	if (h->received && h->msg_pos == h->msg_start && h->msg_pos < h->msg_end) {
-		msg = ipcfs_held_msg_new(h->msg_buf + MSG_HEADROOM,
-					 h->msg_end - MSG_HEADROOM - h->newline_added, h->msg_prio);
-		h->received = false;
+	return q->received ? 0 : receive_locked(q);
+}
+
+/* Gives the message @q holds back, if none of it was handed out, and
+ * forgets it: into the queue at once if there is room, else held, for the
+ * next reader or until there is room. Never dropped. */
+static void put_back(MqOpen *q)
+{
+	MqHeld *held = NULL;
+
+	g_mutex_lock(&q->lock);
+	if (q->received && q->msg_pos == q->msg_start && q->msg_pos < q->msg_end) {
+		held = held_new(q->msg_buf + MSG_HEADROOM,
+				q->msg_end - MSG_HEADROOM - q->newline_added, q->msg_prio);
+		q->received = false;
 	}
-	g_mutex_unlock(&h->lock);
-	if (msg)
-		ipcfs_mq_give_back(h, msg);
+	g_mutex_unlock(&q->lock);
+	if (held)
+		ipcfs_later_give_back(&q->obj, &held->ret);
 }
 
 typedef struct {
@@ -327,38 +412,38 @@ typedef struct {
 	size_t len; /* without a newline recv-lines added */
 } BatchEntry;
 
-/* Appends what is left of the message @h holds, if it fits (or nothing went
- * before it); returns true if the reply has room for more. h->lock held. */
-static bool batch_add_held(IpcfsHandle *h, GByteArray *out, GArray *whole, size_t size)
+/* Appends what is left of the message @q holds, if it fits (or nothing went
+ * before it); returns true if the reply has room for more. q->lock held. */
+static bool batch_add_held(MqOpen *q, GByteArray *out, GArray *whole, size_t size)
 {
-	size_t left = h->msg_end - h->msg_pos;
+	size_t left = q->msg_end - q->msg_pos;
 	size_t n = MIN(left, size - out->len);
 
 	if (n < left && out->len > 0)
 		n = 0;
-	if (n > 0 && h->msg_pos == h->msg_start) {
-		BatchEntry e = {h->msg_prio, out->len,
-				h->msg_end - h->msg_start - h->newline_added};
+	if (n > 0 && q->msg_pos == q->msg_start) {
+		BatchEntry e = {q->msg_prio, out->len,
+				q->msg_end - q->msg_start - q->newline_added};
 
 		g_array_append_val(whole, e);
 	}
-	g_byte_array_append(out, (guint8 *)h->msg_buf + h->msg_pos, n);
-	h->msg_pos += n;
-	h->received = h->msg_pos < h->msg_end;
-	return !h->received && out->len < size;
+	g_byte_array_append(out, (guint8 *)q->msg_buf + q->msg_pos, n);
+	q->msg_pos += n;
+	q->received = q->msg_pos < q->msg_end;
+	return !q->received && out->len < size;
 }
 
 /* Receives messages straight into the reply while the largest one would fit:
  * no copy through msg_buf, no lock round per message. Returns false once the
- * queue is empty (or failed). h->lock held. */
-static bool batch_receive(IpcfsHandle *h, GByteArray *out, GArray *whole, size_t size)
+ * queue is empty (or failed). q->lock held. */
+static bool batch_receive(MqOpen *q, GByteArray *out, GArray *whole, size_t size)
 {
-	while (size - out->len > (size_t)h->msgsize) {
+	while (size - out->len > (size_t)q->msgsize) {
 		BatchEntry e = {0, out->len, 0};
 		ssize_t len;
 
-		g_byte_array_set_size(out, e.off + h->msgsize + 1);
-		len = ipc_mq_receive(h->fd, (char *)out->data + e.off, h->msgsize, &e.prio, 0);
+		g_byte_array_set_size(out, e.off + q->msgsize + 1);
+		len = ipc_mq_receive(q->obj.fd, (char *)out->data + e.off, q->msgsize, &e.prio, 0);
 		if (len < 0) {
 			g_byte_array_set_size(out, e.off);
 			return false;
@@ -373,62 +458,276 @@ static bool batch_receive(IpcfsHandle *h, GByteArray *out, GArray *whole, size_t
 }
 
 /* recv-lines: whole messages while they fit; one alone larger than the read
- * is handed out over several reads. */
-static void reply_batch(fuse_req_t req, IpcfsHandle *h, size_t size)
+ * is handed out over several reads. A failed reply gives back every whole
+ * message it carried. */
+static int reply_batch(fuse_req_t req, MqOpen *q, size_t size)
 {
 	g_autoptr(GByteArray) out = g_byte_array_sized_new(MIN(size, 1 << 16));
 	g_autoptr(GArray) whole = g_array_new(FALSE, FALSE, sizeof(BatchEntry));
 	bool more;
+	int r;
 
-	g_mutex_lock(&h->lock);
-	more = batch_add_held(h, out, whole, size) && batch_receive(h, out, whole, size);
-	g_mutex_unlock(&h->lock);
+	g_mutex_lock(&q->lock);
+	more = batch_add_held(q, out, whole, size) && batch_receive(q, out, whole, size);
+	q->batch_started = true;
+	g_mutex_unlock(&q->lock);
 	/* Less room left than the largest message: one at a time, through msg_buf. */
-	while (more && ipcfs_mq_take(h) == 0) {
-		g_mutex_lock(&h->lock);
-		more = batch_add_held(h, out, whole, size);
-		g_mutex_unlock(&h->lock);
+	while (more && take(q) == 0) {
+		g_mutex_lock(&q->lock);
+		more = batch_add_held(q, out, whole, size);
+		g_mutex_unlock(&q->lock);
 	}
-	h->batch_started = true;
-	if (fuse_reply_buf(req, (char *)out->data, out->len) == 0)
-		return;
-	for (guint i = 0; i < whole->len; i++) {
+	r = fuse_reply_buf(req, (char *)out->data, out->len);
+	for (guint i = 0; r < 0 && i < whole->len; i++) {
 		BatchEntry *e = &g_array_index(whole, BatchEntry, i);
 
-		ipcfs_mq_give_back(h, ipcfs_held_msg_new((char *)out->data + e->off, e->len, e->prio));
+		ipcfs_later_give_back(&q->obj, &held_new((char *)out->data + e->off, e->len, e->prio)->ret);
 	}
+	return r;
 }
 
-void ipcfs_mq_reply_message(fuse_req_t req, IpcfsHandle *h, size_t size)
+/* Replies with up to @size further bytes of @q's message (0 bytes: EOF);
+ * recv-lines adds every further message that waits and fits. A failed
+ * reply leaves the message whole, for read_undo to give back. */
+static int reply_message(fuse_req_t req, MqOpen *q, size_t size)
 {
 	g_autofree char *bytes = NULL;
 	size_t n;
 	bool first;
+	int r;
 
-	if (h->mode == IPCFS_MQ_LINES) {
-		reply_batch(req, h, size);
+	if (q->mode == MQ_LINES)
+		return reply_batch(req, q, size);
+	/* Copy and account before replying: the reader may close the moment
+	 * the kernel has the bytes, and RELEASE frees @q, possibly while the
+	 * reply call has yet to return. A failed reply means no one closes. */
+	g_mutex_lock(&q->lock);
+	n = MIN(size, q->msg_end - q->msg_pos);
+	bytes = g_memdup2(q->msg_buf + q->msg_pos, n);
+	first = q->msg_pos == q->msg_start;
+	q->msg_pos += n;
+	g_mutex_unlock(&q->lock);
+	r = fuse_reply_buf(req, bytes, n);
+	if (r < 0 && first) {
+		g_mutex_lock(&q->lock);
+		q->msg_pos = q->msg_start;
+		g_mutex_unlock(&q->lock);
+	}
+	return r;
+}
+
+static MqRequest *request_new(fuse_req_t req, const IpcfsLaterOps *ops, IpcfsLaterWay way,
+			      MqOpen *q)
+{
+	MqRequest *r = g_new0(MqRequest, 1);
+
+	r->later = (IpcfsLater){.ops = ops, .req = req, .obj = q->obj, .way = way};
+	r->q = q;
+	return r;
+}
+
+static void request_free(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+
+	g_free(r->copy);
+	g_free(r);
+}
+
+/* A held message first (it was the queue's head), else the queue's next;
+ * nothing if the open file holds one already. */
+static int read_try(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+	MqOpen *q = r->q;
+	IpcfsLaterReturn *ret = NULL;
+	int err = 0;
+
+	g_mutex_lock(&q->lock);
+	if (!q->received) {
+		ret = ipcfs_later_take_back(l);
+		if (ret)
+			hand_over(q, (MqHeld *)ret);
+		else
+			err = receive_locked(q);
+		r->took = err == 0;
+	}
+	/* recv-lines ends its batch when the queue runs dry. */
+	if (err == -EAGAIN && q->batch_started)
+		err = 0;
+	g_mutex_unlock(&q->lock);
+	if (ret)
+		ret->free(ret);
+	return err;
+}
+
+static int read_reply(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+
+	return reply_message(l->req, r->q, r->size);
+}
+
+/* Only what this read took: another read of the same open file may be
+ * handing out the message it holds. */
+static void read_undo(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+
+	if (r->took)
+		put_back(r->q);
+}
+
+static const IpcfsLaterOps read_ops = {
+	.try = read_try,
+	.reply = read_reply,
+	.undo = read_undo,
+	.free = request_free,
+};
+
+static void recv_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
+{
+	MqRequest *r = request_new(req, &read_ops, IPCFS_LATER_IN, h->state);
+
+	r->size = size;
+	ipcfs_later_submit(&r->later, flags & O_NONBLOCK);
+}
+
+static int write_try(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+
+	r->sent = send_write(r->q, r->buf, r->size);
+	return r->sent < 0 ? r->sent : 0;
+}
+
+static void write_keep(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+
+	r->buf = r->copy = g_memdup2(r->buf, r->size);
+}
+
+static int write_reply(IpcfsLater *l)
+{
+	MqRequest *r = (MqRequest *)l;
+
+	return r->buf ? fuse_reply_write(l->req, r->sent) : fuse_reply_err(l->req, 0);
+}
+
+/* A message sent is final: no undo. */
+static const IpcfsLaterOps write_ops = {
+	.try = write_try,
+	.keep = write_keep,
+	.reply = write_reply,
+	.free = request_free,
+};
+
+/* @buf NULL: a flush (close) of send-lines, answered with 0. */
+static void queue_write(fuse_req_t req, MqOpen *q, const char *buf, size_t size, bool nonblock)
+{
+	MqRequest *r;
+	int err = buf ? check_write(q, buf, size) : 0;
+
+	if (err < 0) {
+		ipcfs_reply_err(req, err);
 		return;
 	}
-	/* Copy and account before replying: the reader may close the moment
-	 * the kernel has the bytes, and RELEASE frees @h, possibly while the
-	 * reply call has yet to return. A failed reply means no one closes. */
-	g_mutex_lock(&h->lock);
-	n = MIN(size, h->msg_end - h->msg_pos);
-	bytes = g_memdup2(h->msg_buf + h->msg_pos, n);
-	first = h->msg_pos == h->msg_start;
-	h->msg_pos += n;
-	g_mutex_unlock(&h->lock);
-	if (fuse_reply_buf(req, bytes, n) < 0 && first) {
-		g_mutex_lock(&h->lock);
-		h->msg_pos = h->msg_start;
-		g_mutex_unlock(&h->lock);
-		ipcfs_mq_put_back(h);
+	r = request_new(req, &write_ops, IPCFS_LATER_OUT, q);
+	r->buf = buf;
+	r->size = size;
+	r->later.cost = size;
+	ipcfs_later_submit(&r->later, nonblock);
+}
+
+static void send_file_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size,
+			    off_t off, int flags)
+{
+	queue_write(req, h->state, buf, size, flags & O_NONBLOCK);
+}
+
+/* close(2) of send-lines sends the last line even without its newline. */
+static void send_lines_flush(fuse_req_t req, IpcfsHandle *h)
+{
+	MqOpen *q = h->state;
+	bool pending;
+
+	g_mutex_lock(&q->lock);
+	pending = q->pending->len > 0;
+	g_mutex_unlock(&q->lock);
+	if (pending)
+		queue_write(req, q, NULL, 0, false);
+	else
+		ipcfs_reply_err(req, 0);
+}
+
+/* A read would not wait for the queue: the open file holds bytes or its
+ * EOF, or a message taken earlier is held for the next reader. */
+static bool read_ready(MqOpen *q)
+{
+	bool ready;
+
+	g_mutex_lock(&q->lock);
+	ready = q->received || q->batch_started;
+	g_mutex_unlock(&q->lock);
+	return ready || ipcfs_later_holds(&q->obj);
+}
+
+static void queue_poll(fuse_req_t req, IpcfsHandle *h, struct fuse_pollhandle *ph)
+{
+	MqOpen *q = h->state;
+	unsigned want = h->file->read ? POLLIN : POLLOUT;
+	unsigned revents = 0;
+	IpcMqInfo info;
+	int r = ipc_mq_getattr(h->fd, &info);
+
+	if (r < 0) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		ipcfs_reply_err(req, r);
+		return;
 	}
+	if (info.curmsgs > 0 || (h->file->read && read_ready(q)))
+		revents |= POLLIN | POLLRDNORM;
+	if (info.curmsgs < info.maxmsg)
+		revents |= POLLOUT | POLLWRNORM;
+	/* If the event is there already, the kernel does not wait. */
+	if (ph && (revents & want))
+		fuse_pollhandle_destroy(ph);
+	else if (ph)
+		ipcfs_later_poll_wait(&q->obj, h, ph, want == POLLIN ? EPOLLIN : EPOLLOUT);
+	fuse_reply_poll(req, revents);
+}
+
+static void queue_release(IpcfsHandle *h)
+{
+	MqOpen *q = h->state;
+
+	if (!q)
+		return;
+	if (h->fd >= 0) {
+		/* recv-lines may hold a whole message it had no room for: back it goes. */
+		put_back(q);
+		ipcfs_later_poll_forget(&q->obj, h);
+		ipc_mq_close(h->fd);
+	}
+	g_free(q->msg_buf);
+	if (q->pending)
+		g_string_free(q->pending, TRUE);
+	g_mutex_clear(&q->lock);
+	g_free(q);
 }
 
 static int info_open(IpcfsHandle *h, int flags)
 {
-	return open_queue(h, O_RDONLY, IPCFS_MQ_PLAIN);
+	h->fd = ipc_mq_open(h->name, O_RDONLY | O_NONBLOCK);
+	return h->fd < 0 ? h->fd : 0;
+}
+
+static void info_release(IpcfsHandle *h)
+{
+	if (h->fd >= 0)
+		ipc_mq_close(h->fd);
 }
 
 static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
@@ -447,12 +746,12 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 	{                                                                                          \
 		.name = fname, .perm_mask = 0222, .stream = true, .inode_per_open = true,         \
 		.open = open_fn,                                                                   \
-		.write = send_write, .poll = ipcfs_mq_poll, .release = queue_release,              \
+		.write = send_file_write, .poll = queue_poll, .release = queue_release,              \
 	}
 #define RECV_FILE(fname, open_fn)                                                                  \
 	{                                                                                          \
 		.name = fname, .perm_mask = 0444, .stream = true, .open = open_fn,                 \
-		.read = recv_read, .poll = ipcfs_mq_poll, .release = queue_release,                \
+		.read = recv_read, .poll = queue_poll, .release = queue_release,                \
 	}
 
 static const IpcfsFile send_file = SEND_FILE("send", send_open);
@@ -466,9 +765,9 @@ static const IpcfsFile send_lines_file = {
 	.stream = true,
 	.inode_per_open = true,
 	.open = send_lines_open,
-	.write = send_write,
+	.write = send_file_write,
 	.flush = send_lines_flush,
-	.poll = ipcfs_mq_poll,
+	.poll = queue_poll,
 	.release = queue_release,
 };
 
@@ -477,7 +776,7 @@ static const IpcfsFile info_file = {
 	.perm_mask = 0444,
 	.open = info_open,
 	.snapshot = info_snapshot,
-	.release = queue_release,
+	.release = info_release,
 };
 
 static const IpcfsFile *const mq_files[] = {

@@ -1,40 +1,29 @@
 /* sem.c — POSIX named semaphores as sem/NAME/value.
  *
  * post N and trywait N are one atomic step each (ipc-sem.c) and run in the
- * worker. A wait that cannot take its count at once goes to the waiter pool:
- * a semaphore has no descriptor to poll, so waits need threads, and the
- * filesystem's own workers must never be tied up. The pool has a fixed
- * number of threads, all started with the daemon, and waits take turns on
- * them: a wait holds a thread for one slice at most, then goes back to the
- * end of the line. Between slices it looks for an interrupt, its caller
- * dying or the daemon stopping; an abandoned wait gives back every count it
- * took and answers EINTR (ENOTCONN at shutdown), so it takes nothing. Slices
- * shrink as waits crowd the pool, so each wait is looked at about every
- * WAIT_SLICE_MS whatever their number.
+ * worker. A wait that cannot take its count at once is a SemWait answered
+ * later (later.c): a semaphore has no descriptor to poll, so it waits on the
+ * waiter pool, a slice at a time. A wait N takes counts one by one; one that
+ * ends without all of them (interrupted, its caller killed, the daemon
+ * stopping) gives back what it took, so it takes nothing.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
-#include "caller.h"
+#include "ipc-sem.h"
 #include "ipcfs.h"
+#include "later.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
-#define WAIT_SLICE_MS 100
-#define MIN_SLICE_MS  5
-#define WAITER_THREADS 32
-
 typedef struct {
-	fuse_req_t req;
+	IpcfsLater later;
 	IpcSem *sem;
 	unsigned count;
-	unsigned taken; /* counts taken so far, given back if the wait is abandoned */
+	unsigned taken; /* counts taken so far, given back if the wait ends without all */
 	size_t size;    /* bytes of the command, reported written */
 } SemWait;
-
-static GThreadPool *waiters; /* runs SemWaits, a slice at a time */
-static gint stopping;        /* atomic */
-static gint waits_now;       /* atomic: SemWaits in the pool */
 
 static int sem_list(GPtrArray **names)
 {
@@ -65,53 +54,50 @@ static int sem_backing(const char *name, int *dirfd, char **file)
 	return 0;
 }
 
+/* The open file holds the semaphore (h->state) and its file, for stat. */
 static int value_open(IpcfsHandle *h, int flags)
 {
-	int r = ipc_sem_open(ipcfs_config.shm_dirfd, h->name, &h->sem);
+	IpcSem *sem = NULL;
+	int r = ipc_sem_open(ipcfs_config.shm_dirfd, h->name, &sem);
 
+	h->state = sem;
 	/* Borrowed, for stat; closed with the semaphore. */
 	if (r == 0)
-		h->fd = ipc_sem_fd(h->sem);
+		h->fd = ipc_sem_fd(sem);
 	return r;
 }
 
 static void value_release(IpcfsHandle *h)
 {
-	ipc_sem_close(h->sem);
+	if (h->state)
+		ipc_sem_close(h->state);
 }
 
 static int value_snapshot(IpcfsHandle *h, fuse_req_t req)
 {
 	int value;
-	int r = ipc_sem_getvalue(h->sem, &value);
+	int r = ipc_sem_getvalue(h->state, &value);
 
 	if (r == 0)
 		g_string_printf(h->text, "%d\n", value);
 	return r;
 }
 
-/* Why a wait must end now: -EINTR (interrupted, or its caller is being
- * killed), -ENOTCONN (the daemon is stopping), else 0. */
-static int wait_abandoned(fuse_req_t req)
+static int wait_try(IpcfsLater *l)
 {
-	if (g_atomic_int_get(&stopping))
-		return -ENOTCONN;
-	return fuse_req_interrupted(req) || ipcfs_caller_dying(req) ? -EINTR : 0;
+	SemWait *w = (SemWait *)l;
+	int r = ipc_sem_trywait(w->sem, w->count - w->taken);
+
+	if (r == 0)
+		w->taken = w->count;
+	return r;
 }
 
-/* How long one slice may hold a pool thread. */
-static int slice_ms(void)
+/* Takes counts one at a time for up to @ms. */
+static int wait_some(IpcfsLater *l, int ms)
 {
-	int waits = MAX(g_atomic_int_get(&waits_now), 1);
-
-	return CLAMP(WAIT_SLICE_MS * WAITER_THREADS / waits, MIN_SLICE_MS, WAIT_SLICE_MS);
-}
-
-/* Takes counts for one slice. Returns 0 when all are taken, -EAGAIN to go
- * on later, or why the wait ends. */
-static int wait_slice(SemWait *w)
-{
-	gint64 end = g_get_monotonic_time() + slice_ms() * 1000;
+	SemWait *w = (SemWait *)l;
+	gint64 end = g_get_monotonic_time() + ms * 1000;
 	int r = 0;
 
 	while (w->taken < w->count && r == 0) {
@@ -121,37 +107,42 @@ static int wait_slice(SemWait *w)
 		if (r == 0)
 			w->taken++;
 	}
-	/* Look once more just before the answer: a waiter that is gone takes nothing. */
-	if (r == 0 || r == -ETIMEDOUT || r == -EINTR)
-		r = wait_abandoned(w->req) ?: (r == 0 ? 0 : -EAGAIN);
-	return r;
+	return r == -ETIMEDOUT || r == -EINTR ? -EAGAIN : r;
 }
 
-static void wait_end(SemWait *w, int r)
+static int wait_reply(IpcfsLater *l)
 {
-	g_atomic_int_add(&waits_now, -1);
-	if (r < 0 && w->taken > 0)
-		ipc_sem_post(w->sem, w->taken);
-	if (r < 0)
-		ipcfs_reply_err(w->req, r);
-	else if (fuse_reply_write(w->req, w->size) < 0)
-		ipc_sem_post(w->sem, w->taken);
-	g_free(w);
+	return fuse_reply_write(l->req, ((SemWait *)l)->size);
 }
 
-/* Runs on a pool thread. The open file (and its IpcSem) stays while a
- * request on it waits: the kernel sends RELEASE only after every reply. */
-static void wait_run(gpointer data, gpointer unused)
+static void wait_undo(IpcfsLater *l)
 {
-	SemWait *w = data;
-	int r = wait_slice(w);
+	SemWait *w = (SemWait *)l;
 
-	if (r == -EAGAIN)
-		g_thread_pool_push(waiters, w, NULL); /* never fails: no thread is started */
-	else
-		wait_end(w, r);
+	if (w->taken > 0)
+		ipc_sem_post(w->sem, w->taken);
+	w->taken = 0;
 }
 
+static void wait_free(IpcfsLater *l)
+{
+	g_free(l);
+}
+
+static const IpcfsLaterOps wait_ops = {
+	.try = wait_try,
+	.wait = wait_some,
+	.reply = wait_reply,
+	.undo = wait_undo,
+	.free = wait_free,
+};
+
+/* Every semaphore waits on the pool; their waits need no line of their
+ * own: the kernel orders them. */
+static const IpcfsLaterKind semaphore_kind = {.what = "semaphore"};
+
+/* The open file (and its IpcSem) stays while a wait on it is parked: the
+ * kernel sends RELEASE only after every reply. */
 static void value_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
 			int flags)
 {
@@ -160,11 +151,11 @@ static void value_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t 
 	unsigned count;
 	int r = ipc_sem_parse_command(buf, size, &op, &count);
 
-	if (r == 0)
-		r = op == IPC_SEM_POST ? ipc_sem_post(h->sem, count) : ipc_sem_trywait(h->sem, count);
-	/* Only a wait that found too little goes on, to wait; one that must
-	 * not wait is a trywait. */
-	if (r != -EAGAIN || op != IPC_SEM_WAIT || (flags & O_NONBLOCK)) {
+	if (r == 0 && op == IPC_SEM_POST)
+		r = ipc_sem_post(h->state, count);
+	else if (r == 0 && op == IPC_SEM_TRYWAIT)
+		r = ipc_sem_trywait(h->state, count);
+	if (r < 0 || op != IPC_SEM_WAIT) {
 		if (r < 0)
 			ipcfs_reply_err(req, r);
 		else
@@ -172,36 +163,17 @@ static void value_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t 
 		return;
 	}
 	w = g_new0(SemWait, 1);
-	w->req = req;
-	w->sem = h->sem;
+	w->later = (IpcfsLater){
+		.ops = &wait_ops,
+		.req = req,
+		.obj = {.kind = &semaphore_kind, .fd = -1},
+		.way = IPCFS_LATER_IN,
+	};
+	w->sem = h->state;
 	w->count = count;
 	w->size = size;
-	g_atomic_int_inc(&waits_now);
-	g_thread_pool_push(waiters, w, NULL);
-}
-
-/* Starts every waiter thread now: a pool that never has to start one never
- * fails to take a wait. */
-int ipcfs_sem_init(void)
-{
-	g_autoptr(GError) error = NULL;
-
-	waiters = g_thread_pool_new(wait_run, NULL, WAITER_THREADS, TRUE, &error);
-	if (!waiters) {
-		g_printerr("ipcfs: cannot start the semaphore waiters: %s\n", error->message);
-		return -1;
-	}
-	return 0;
-}
-
-/* Ends every wait (ENOTCONN, nothing taken) and the waiter threads. */
-void ipcfs_sem_shutdown(void)
-{
-	g_atomic_int_set(&stopping, 1);
-	/* Each wait sees it at the end of its slice and leaves the pool. */
-	while (g_atomic_int_get(&waits_now) > 0)
-		g_usleep(MIN_SLICE_MS * 1000);
-	g_thread_pool_free(waiters, FALSE, TRUE);
+	/* A wait that must not wait is a trywait. */
+	ipcfs_later_submit(&w->later, flags & O_NONBLOCK);
 }
 
 static const IpcfsFile value_file = {

@@ -59,13 +59,12 @@ IPCFS_SYSV_KIND_CALLBACKS(msg, msg_type)
 
 static const IpcfsLaterKind queue_kind = {.what = "System V queue"};
 
-/* An open send, send-type, recv or recv-type file; the message state is
- * protected by the handle's lock. */
+/* An open send, send-type, recv or recv-type file (IpcfsHandle.state). */
 typedef struct {
 	int id;
 	bool typed;      /* send-type, recv-type: "TYPE BYTES" */
 	size_t msgmax;   /* the largest message, when the file was opened */
-	/* recv files: */
+	GMutex lock;     /* protects the rest, the message of recv files */
 	bool taken;      /* the message of this open was received */
 	GString *out;    /* that message as the file shows it */
 	size_t body;     /* where its bytes start in out */
@@ -89,7 +88,8 @@ static int open_queue(IpcfsHandle *h, bool typed)
 	f->id = id;
 	f->typed = typed;
 	f->msgmax = max;
-	h->priv = f;
+	g_mutex_init(&f->lock);
+	h->state = f;
 	return 0;
 }
 
@@ -105,12 +105,13 @@ static int typed_open(IpcfsHandle *h, int flags)
 
 static void queue_release(IpcfsHandle *h)
 {
-	MsgFile *f = h->priv;
+	MsgFile *f = h->state;
 
 	if (!f)
 		return;
 	if (f->out)
 		g_string_free(f->out, TRUE);
+	g_mutex_clear(&f->lock);
 	g_free(f);
 }
 
@@ -165,7 +166,7 @@ static void held_free(IpcfsLaterReturn *ret)
 	g_free(ret);
 }
 
-/* Makes a message the one this open file hands out. h->lock held. */
+/* Makes a message the one this open file hands out. f->lock held. */
 static void frame_message(MsgFile *f, long type, const char *bytes, size_t len)
 {
 	if (!f->out)
@@ -187,6 +188,7 @@ typedef struct {
 	int id;
 	size_t msgmax;
 	ssize_t len;    /* of the message received into buf */
+	bool took;      /* this request took the message the file holds */
 	IpcSysvMsg buf; /* msgmax bytes of text */
 } RecvWait;
 
@@ -212,26 +214,29 @@ static bool take_held(IpcfsLater *l, MsgFile *f, int ms)
 	return true;
 }
 
-/* The handle's lock is not held while waiting: reads of the same open file
+/* The file's lock is not held while waiting: reads of the same open file
  * that hold a message are answered meanwhile. */
 static int recv_attempt(IpcfsLater *l, int ms)
 {
 	RecvWait *rw = (RecvWait *)l;
-	MsgFile *f = rw->h->priv;
+	MsgFile *f = rw->h->state;
 	bool done;
 	int r;
 
-	g_mutex_lock(&rw->h->lock);
+	g_mutex_lock(&f->lock);
 	/* Another read of the same open file took it: the rest is ours. */
-	done = f->taken || take_held(l, f, ms);
-	g_mutex_unlock(&rw->h->lock);
+	done = f->taken;
+	if (!done && take_held(l, f, ms))
+		done = rw->took = true;
+	g_mutex_unlock(&f->lock);
 	if (done)
 		return 0;
 	r = ipcfs_sysv_gone(retry_for(ms, receive_now, rw));
 	if (r == 0) {
-		g_mutex_lock(&rw->h->lock);
+		g_mutex_lock(&f->lock);
 		frame_message(f, rw->buf.type, rw->buf.text, rw->len);
-		g_mutex_unlock(&rw->h->lock);
+		g_mutex_unlock(&f->lock);
+		rw->took = true;
 	}
 	return r;
 }
@@ -239,16 +244,18 @@ static int recv_attempt(IpcfsLater *l, int ms)
 static void recv_undo(IpcfsLater *l)
 {
 	RecvWait *rw = (RecvWait *)l;
-	MsgFile *f = rw->h->priv;
+	MsgFile *f = rw->h->state;
 	HeldMsg *m = NULL;
 
+	if (!rw->took)
+		return;
 	/* Only a message none of which went out goes back. */
-	g_mutex_lock(&rw->h->lock);
+	g_mutex_lock(&f->lock);
 	if (f->taken && f->pos == 0) {
 		m = held_new(f->id, f->type, f->out->str + f->body, f->out->len - f->body);
 		f->taken = false;
 	}
-	g_mutex_unlock(&rw->h->lock);
+	g_mutex_unlock(&f->lock);
 	if (!m)
 		return;
 	m->ret.put = held_put;
@@ -261,23 +268,23 @@ static void recv_undo(IpcfsLater *l)
 static int recv_reply(IpcfsLater *l)
 {
 	RecvWait *rw = (RecvWait *)l;
-	MsgFile *f = rw->h->priv;
+	MsgFile *f = rw->h->state;
 	g_autofree char *bytes = NULL;
 	size_t n;
 	bool first;
 	int r;
 
-	g_mutex_lock(&rw->h->lock);
+	g_mutex_lock(&f->lock);
 	n = MIN(rw->size, f->out->len - f->pos);
 	bytes = g_memdup2(f->out->str + f->pos, n);
 	first = f->pos == 0;
 	f->pos += n;
-	g_mutex_unlock(&rw->h->lock);
+	g_mutex_unlock(&f->lock);
 	r = fuse_reply_buf(l->req, bytes, n);
 	if (r < 0 && first) {
-		g_mutex_lock(&rw->h->lock);
+		g_mutex_lock(&f->lock);
 		f->pos = 0;
-		g_mutex_unlock(&rw->h->lock);
+		g_mutex_unlock(&f->lock);
 	}
 	return r;
 }
@@ -298,14 +305,14 @@ static const IpcfsLaterOps recv_ops = {
 
 static void recv_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
 {
-	MsgFile *f = h->priv;
+	MsgFile *f = h->state;
 	RecvWait *rw;
 	bool taken;
 	int r;
 
-	g_mutex_lock(&h->lock);
+	g_mutex_lock(&f->lock);
 	taken = f->taken;
-	g_mutex_unlock(&h->lock);
+	g_mutex_unlock(&f->lock);
 	rw = g_malloc0(sizeof(RecvWait) + (taken ? 0 : f->msgmax));
 	rw->h = h;
 	rw->size = size;
@@ -385,7 +392,7 @@ static int check_send(const MsgFile *f, const char *buf, size_t size, long *type
 static void send_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
 		       int flags)
 {
-	MsgFile *f = h->priv;
+	MsgFile *f = h->state;
 	SendWait *sw;
 	size_t body;
 	long type;

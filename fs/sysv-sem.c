@@ -8,8 +8,8 @@
  * ("INDEX:DELTA ...", ipc-sysv-sem.h). The daemon never uses SEM_UNDO.
  *
  * A semop that must wait goes to later.h's waiter pool, where semtimedop
- * waits a slice at a time. Every wait is its own line there (a unique id):
- * the kernel decides which semop proceeds, as for programs. If a wait ends
+ * waits a slice at a time; the kernel decides which semop proceeds, as for
+ * programs. If a wait ends
  * done but its caller cannot be answered, the inverse semop (IPC_NOWAIT)
  * gives back what it took; so an interrupted op changes nothing, except
  * that counts it posted may already be gone to others.
@@ -55,14 +55,12 @@ static const IpcfsSysvType sem_type = {
 IPCFS_SYSV_KIND_CALLBACKS(sem, sem_type)
 
 static const IpcfsLaterKind set_kind = {.what = "System V semaphore set"};
-/* Unique line ids for waits, above every set id; protected by its lock. */
-static guint64 next_wait_line = G_GUINT64_CONSTANT(1) << 32;
-static GMutex next_wait_line_lock;
 
 typedef struct {
 	IpcfsSysvWait w;
 	size_t size; /* bytes of the write, reported written */
 	int id;
+	bool done;   /* the op happened: undo has something to give back */
 	guint n;
 	struct sembuf ops[];
 } SemWait;
@@ -70,8 +68,10 @@ typedef struct {
 static int sem_attempt(IpcfsLater *l, int ms)
 {
 	SemWait *sw = (SemWait *)l;
+	int r = ipc_sysv_sem_op(sw->id, sw->ops, sw->n, ms);
 
-	return ipcfs_sysv_gone(ipc_sysv_sem_op(sw->id, sw->ops, sw->n, ms));
+	sw->done = r == 0;
+	return ipcfs_sysv_gone(r);
 }
 
 static int sem_reply(IpcfsLater *l)
@@ -87,6 +87,8 @@ static void sem_undo(IpcfsLater *l)
 	guint n = 0;
 	int r;
 
+	if (!sw->done)
+		return;
 	for (guint i = 0; i < sw->n; i++)
 		if (sw->ops[i].sem_op != 0)
 			back[n++] = (struct sembuf){sw->ops[i].sem_num, -sw->ops[i].sem_op, 0};
@@ -129,9 +131,6 @@ static void submit_op(fuse_req_t req, int id, const struct sembuf *ops, guint n,
 		return;
 	}
 	ipcfs_sysv_wait_init(&sw->w, req, &set_kind, id, IPCFS_LATER_IN, &sem_ops);
-	g_mutex_lock(&next_wait_line_lock);
-	sw->w.later.obj.id = next_wait_line++;
-	g_mutex_unlock(&next_wait_line_lock);
 	ipcfs_creds_leave();
 	ipcfs_later_submit(&sw->w.later, nonblock);
 }

@@ -55,19 +55,19 @@ static int data_open(IpcfsHandle *h, int flags)
 	int id = ipcfs_sysv_id(h->name);
 	int r = id < 0 ? id : ipc_sysv_shm_attach(id, (flags & O_ACCMODE) != O_RDONLY, &shm);
 
-	h->priv = shm;
+	h->state = shm;
 	return ipcfs_sysv_gone(r);
 }
 
 static void data_release(IpcfsHandle *h)
 {
-	ipc_sysv_shm_detach(h->priv);
+	ipc_sysv_shm_detach(h->state);
 }
 
 static void data_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
 {
 	g_autofree char *buf = g_malloc(MAX(size, 1));
-	ssize_t n = ipc_sysv_shm_read(h->priv, buf, size, off);
+	ssize_t n = ipc_sysv_shm_read(h->state, buf, size, off);
 
 	if (n < 0)
 		ipcfs_reply_err(req, n);
@@ -81,8 +81,8 @@ static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t s
 	ssize_t n;
 
 	if (flags & O_APPEND)
-		off = ipc_sysv_shm_size(h->priv);
-	n = ipc_sysv_shm_write(h->priv, buf, size, off);
+		off = ipc_sysv_shm_size(h->state);
+	n = ipc_sysv_shm_write(h->state, buf, size, off);
 	if (n < 0)
 		ipcfs_reply_err(req, n);
 	else

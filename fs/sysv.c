@@ -261,33 +261,3 @@ void ipcfs_sysv_wait_clear(IpcfsSysvWait *w)
 {
 	g_free(w->creds);
 }
-
-void ipcfs_sysv_submit(IpcfsLater *l, bool nonblock)
-{
-	int r = l->ops->try(l);
-
-	if (r == 0 && l->ops->reply(l) < 0 && l->ops->undo)
-		l->ops->undo(l);
-	if (r < 0)
-		ipcfs_reply_err(l->req, r);
-	l->ops->free(l);
-}
-
-/* Until later.c is on this branch (it is on its way to main): nothing is
- * ever held, and a give-back goes straight back. */
-IpcfsLaterReturn *ipcfs_later_take_back(IpcfsLater *l)
-{
-	return NULL;
-}
-
-void ipcfs_later_give_back(const IpcfsLaterObject *obj, IpcfsLaterReturn *ret)
-{
-	if (ret->put(ret, obj->fd, 0) < 0)
-		g_critical("a System V message could not go back");
-	ret->free(ret);
-}
-
-void ipcfs_later_submit(IpcfsLater *l, bool nonblock)
-{
-	ipcfs_sysv_submit(l, nonblock);
-}

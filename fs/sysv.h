@@ -101,6 +101,3 @@ void ipcfs_sysv_wait_init(IpcfsSysvWait *w, fuse_req_t req, const IpcfsLaterKind
 /* Frees what ipcfs_sysv_wait_init kept (not @w itself). */
 void ipcfs_sysv_wait_clear(IpcfsSysvWait *w);
 
-/* Until later.c is on this branch: tries @l once and answers it, EAGAIN
- * when it would have to wait. Takes ownership of @l. */
-void ipcfs_sysv_submit(IpcfsLater *l, bool nonblock);
