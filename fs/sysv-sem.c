@@ -111,14 +111,44 @@ static const IpcfsLaterOps sem_ops = {
 	.free = sem_free,
 };
 
+/* Runs @ops on set @id in the worker, with the caller's credentials: an op
+ * that never waits (all posts, or nonblocking) is final, even for a caller
+ * that a handled signal interrupts meanwhile. */
+static void run_now(fuse_req_t req, int id, struct sembuf *ops, guint n, size_t size)
+{
+	int r = ipcfs_creds_enter(req);
+
+	if (r == 0) {
+		r = ipcfs_sysv_gone(ipc_sysv_sem_op(id, ops, n, 0));
+		ipcfs_creds_leave();
+	}
+	if (r < 0)
+		ipcfs_reply_err(req, r);
+	else
+		fuse_reply_write(req, size);
+}
+
+static bool may_wait(const struct sembuf *ops, guint n)
+{
+	for (guint i = 0; i < n; i++)
+		if (ops[i].sem_op <= 0)
+			return true;
+	return false;
+}
+
 /* Runs @ops (@n of them) on set @id for @req: at once, or waiting unless
  * @nonblock. Takes the caller's credentials for every try. */
-static void submit_op(fuse_req_t req, int id, const struct sembuf *ops, guint n, size_t size,
+static void submit_op(fuse_req_t req, int id, struct sembuf *ops, guint n, size_t size,
 		      bool nonblock)
 {
-	SemWait *sw = g_malloc0(sizeof(SemWait) + n * sizeof(struct sembuf));
+	SemWait *sw;
 	int r;
 
+	if (nonblock || !may_wait(ops, n)) {
+		run_now(req, id, ops, n, size);
+		return;
+	}
+	sw = g_malloc0(sizeof(SemWait) + n * sizeof(struct sembuf));
 	sw->size = size;
 	sw->id = id;
 	sw->n = n;
@@ -132,7 +162,7 @@ static void submit_op(fuse_req_t req, int id, const struct sembuf *ops, guint n,
 	}
 	ipcfs_sysv_wait_init(&sw->w, req, &set_kind, id, IPCFS_LATER_IN, &sem_ops);
 	ipcfs_creds_leave();
-	ipcfs_later_submit(&sw->w.later, nonblock);
+	ipcfs_later_submit(&sw->w.later, false);
 }
 
 static int set_nsems(const char *name)

@@ -35,6 +35,11 @@ mk() {
 	echo "$id"
 }
 
+# ncount_is ID NUM N — semaphore NUM of set ID has N waiters (for wait_until).
+ncount_is() {
+	[ "$(awk -v n="$2" '$1 == "sem" && $2 == n {print $6}' "$S/sem/$1/info")" = "$3" ]
+}
+
 # ipcs_row KIND ID — the row ipcs prints for object ID (KIND -m, -q or -s).
 ipcs_row() { ipcs "$1" | awk -v id="$2" '$2 == id'; }
 
@@ -229,4 +234,101 @@ ipcs_row() { ipcs "$1" | awk -v id="$2" '$2 == id'; }
 	assert_fails_with "$E_PERM" mv "$S/sem/$id/op" "$S/sem/$id/op2"
 	assert_fails_with "$E_PERM" ln -s x "$S/shm/by-key/0x00000001"
 	assert_eq "0 info op" "$(ls "$S/sem/$id" | xargs)" "unchanged"
+}
+
+# Blocking (SPEC sections 4 and 6): waits hold no worker, answer an
+# interrupt within a second, and an interrupted one changes nothing.
+
+@test "Ctrl-C on a blocked cat recv returns within a second and nothing is lost" {
+	local id start
+	id=$(mk msg "")
+	start=$EPOCHREALTIME
+	run timeout -s INT 1 cat "$S/msg/$id/recv"
+	took_less_than 2000 "$start"
+	[ "$status" != 0 ] || fail "cat succeeded: $output"
+	start=$EPOCHREALTIME
+	run timeout -s KILL 1 cat "$S/msg/$id/recv-type"
+	took_less_than 2000 "$start"
+	assert_eq 137 "$status" "killed reader"
+	sysv-ipc msg-send "$id" 9 after
+	assert_eq 1 "$(info_field "$S/msg/$id/info" qnum)" "no reader took it"
+	assert_eq "9 after" "$(timeout 5 cat "$S/msg/$id/recv-type")"
+}
+
+@test "a blocked reader gets a message sent later by a program" {
+	local id
+	id=$(mk msg "")
+	bg "$OUT/r" timeout 20 cat "$S/msg/$id/recv"
+	local reader=$BG_PID
+	sleep 0.3
+	pid_running "$reader" || fail "the reader did not wait: $(cat "$OUT/r")"
+	sysv-ipc msg-send "$id" 3 late
+	wait_pid "$reader" 5
+	assert_eq 0 "$WAIT_STATUS" "reader status"
+	assert_eq late "$(cat "$OUT/r")"
+}
+
+@test "a send to a full queue blocks until a recv makes room; an interrupted one sends nothing" {
+	local id max n i
+	id=$(mk msg "")
+	max=$(cat /proc/sys/kernel/msgmax)
+	n=$(($(info_field "$S/msg/$id/info" qbytes) / max))
+	for ((i = 0; i < n; i++)); do
+		dd if=/dev/zero of="$S/msg/$id/send" bs="$max" count=1 status=none
+	done
+	start=$EPOCHREALTIME
+	run timeout -s INT 1 bash -c 'echo more > "$1"' _ "$S/msg/$id/send"
+	took_less_than 2000 "$start"
+	[ "$status" != 0 ] || fail "the send succeeded"
+	assert_eq "$n" "$(info_field "$S/msg/$id/info" qnum)" "nothing sent"
+	bg "$OUT/s" timeout 20 bash -c 'echo more > "$1"' _ "$S/msg/$id/send"
+	local sender=$BG_PID
+	sleep 0.3
+	pid_running "$sender" || fail "the sender did not wait"
+	assert_eq "$max" "$(cat "$S/msg/$id/recv" | wc -c)" "a big message"
+	wait_pid "$sender" 5
+	assert_eq 0 "$WAIT_STATUS" "sender status"
+	assert_eq $((n * max - max + 5)) "$(info_field "$S/msg/$id/info" cbytes)" "the send went in"
+}
+
+@test "interrupted waits and ops take nothing; a blocked wait returns on a post" {
+	local id start
+	id=$(mk sem "nsems=2")
+	echo post 1 >"$S/sem/$id/0"
+	start=$EPOCHREALTIME
+	run timeout -s INT 1 bash -c 'echo wait 2 > "$1"' _ "$S/sem/$id/0"
+	took_less_than 2000 "$start"
+	[ "$status" != 0 ] || fail "the wait succeeded"
+	run timeout -s KILL 1 bash -c 'echo "0:-1 1:-1" > "$1"' _ "$S/sem/$id/op"
+	assert_eq 137 "$status" "killed op"
+	assert_eq "1 0" "$(cat "$S/sem/$id/0" "$S/sem/$id/1" | xargs)" "nothing taken"
+	bg "$OUT/w" timeout 20 bash -c 'echo "0:-1 1:-1" > "$1"' _ "$S/sem/$id/op"
+	local waiter=$BG_PID
+	wait_until -t 1 ncount_is "$id" 1 1
+	sysv-ipc sem-op "$id" 1 1
+	wait_pid "$waiter" 5
+	assert_eq 0 "$WAIT_STATUS" "waiter status"
+	assert_eq "0 0" "$(cat "$S/sem/$id/0" "$S/sem/$id/1" | xargs)" "the op took both"
+}
+
+@test "20 blocked readers and waiters tie up no worker" {
+	local q s i
+	q=$(mk msg "")
+	s=$(mk sem "nsems=1")
+	for ((i = 0; i < 10; i++)); do
+		bg "$OUT/r$i" timeout 30 cat "$S/msg/$q/recv"
+		bg "$OUT/w$i" timeout 30 bash -c 'echo wait > "$1"' _ "$S/sem/$s/0"
+	done
+	wait_until ncount_is "$s" 0 10
+	local other
+	other=$(mk msg "")
+	echo free >"$S/msg/$other/send"
+	assert_eq free "$(timeout 5 cat "$S/msg/$other/recv")" "another queue works"
+	for ((i = 0; i < 10; i++)); do sysv-ipc msg-send "$q" 1 "m$i"; done
+	echo post 10 >"$S/sem/$s/0"
+	for pid in "${BG_PIDS[@]}"; do
+		wait_pid "$pid" 10
+		assert_eq 0 "$WAIT_STATUS" "every one is served"
+	done
+	assert_eq "m0 m1 m2 m3 m4 m5 m6 m7 m8 m9" "$(for f in "$OUT"/r*; do cat "$f"; echo; done | sort -V | xargs)" "each reader one message"
 }
