@@ -132,19 +132,14 @@ int ipc_sysv_sem_parse_op(const char *buf, size_t len, GArray **ops, bool *nowai
 {
 	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(struct sembuf));
 	bool saw_nowait = false;
-	size_t i = 0;
+	const char *w;
+	size_t pos = 0, wlen;
 
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
-	while (i < len) {
-		const char *w = buf + i;
-		const char *space = memchr(w, ' ', len - i);
-		size_t wlen = space ? (size_t)(space - w) : len - i;
+	while ((w = ipc_next_word(buf, len, &pos, &wlen))) {
 		struct sembuf op;
 
-		i += wlen + (space != NULL);
-		if (wlen == 0)
-			continue;
 		/* "nowait" only as the last word. */
 		if (saw_nowait)
 			return -EINVAL;

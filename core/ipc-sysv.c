@@ -93,20 +93,15 @@ int ipc_sysv_parse_create(IpcSysvKind kind, const char *buf, size_t len, IpcSysv
 {
 	IpcSysvCreate out = {.key = IPC_PRIVATE, .mode = 0600};
 	unsigned seen = 0;
-	size_t i = 0;
+	const char *word;
+	size_t pos = 0, wlen;
 
 	if (len > 0 && buf[len - 1] == '\n')
 		len--;
-	while (i < len) {
-		const char *word = buf + i;
-		const char *space = memchr(word, ' ', len - i);
-		size_t wlen = space ? (size_t)(space - word) : len - i;
+	while ((word = ipc_next_word(buf, len, &pos, &wlen))) {
 		int opt = opt_of(word, wlen);
 		size_t nlen = opt >= 0 ? strlen(opt_names[opt]) : 0;
 
-		i += wlen + (space != NULL);
-		if (wlen == 0)
-			continue;
 		if (!opt_allowed(kind, opt) || (seen & (1u << opt)) ||
 		    parse_value(opt, word + nlen, wlen - nlen, &out) < 0)
 			return -EINVAL;

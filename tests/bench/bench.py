@@ -55,6 +55,7 @@ class Bench:
         self.semb = os.path.join(bd, "bench-sembench")
         self.shmb = os.path.join(bd, "bench-shmbench")
         self.mass = os.path.join(bd, "bench-mass")
+        self.sysvb = os.path.join(bd, "bench-sysvbench")
         self.rows = []
         self.errors = []
         self.daemons = []
@@ -312,6 +313,50 @@ class Bench:
         self.row(7, "recv-lines, 1 MiB reads", rate(r), rate(r_ref), "msg/s",
                  "mq_receive", r_ref / r, (">=", 0.5))
 
+    def sysv_make(self, kind, line):
+        with open(os.path.join(self.mnt, "sysv", kind, ".create"), "r+") as f:
+            f.write(line + "\n")
+            f.flush()
+            return f.readline().strip()
+
+    def case_sysv(self):
+        """8: System V send/recv vs msgsnd/msgrcv and the FUSE floor; semop via a file."""
+        p = self.p
+        size = p["msg"]
+        q = self.sysv_make("msg", "")
+        qdir = os.path.join(self.mnt, "sysv", "msg", q)
+        # A round must fit the queue's qbytes (16384 by default).
+        n = min(p["q"], 16384 // size)
+        try:
+            send, send_ref, floor_w = self.medians(
+                p["reps"],
+                lambda: self.num(self.sysvb, "send-fs", qdir + "/send", q, n, p["rounds"], size),
+                lambda: self.num(self.sysvb, "send-sysv", q, n, p["rounds"], size),
+                lambda: self.num(self.mqb, "write", self.floor + "/w", p["floor_n"], size))
+            recv, recv_ref, floor_r = self.medians(
+                p["reps"],
+                lambda: self.num(self.sysvb, "recv-fs", qdir + "/recv", q, n, p["rounds"], size),
+                lambda: self.num(self.sysvb, "recv-sysv", q, n, p["rounds"], size),
+                lambda: self.num(self.mqb, "oread", self.floor + "/r", p["floor_n"]))
+        finally:
+            self.rmdir("sysv/msg", q)
+        s = self.sysv_make("sem", "nsems=1")
+        try:
+            v, ref = self.medians(
+                p["reps"],
+                lambda: self.num(self.semb, "fs", os.path.join(self.mnt, "sysv", "sem", s, "0"),
+                                 p["sem_n"]),
+                lambda: self.num(self.sysvb, "semop", s, p["sem_n"]))
+        finally:
+            self.rmdir("sysv/sem", s)
+        self.row(8, "sysv send vs FUSE floor write", send, floor_w, "ns", "floor write",
+                 send / floor_w, ("<=", 1.25), "msgsnd %.0f ns" % send_ref)
+        self.row(8, "sysv recv vs FUSE floor open+read+close", recv, floor_r, "ns",
+                 "floor open+read+close", recv / floor_r, ("<=", 1.25),
+                 "msgrcv %.0f ns" % recv_ref)
+        self.row(8, "sysv semop post/wait via a semaphore file", v, ref, "ns", "semop",
+                 v / ref)
+
     CASES = {
         "1": ("messages and FUSE floor", "case_messages", (1, 2)),
         "3": ("shared memory", "case_shm", (3,)),
@@ -319,6 +364,7 @@ class Bench:
         "5": ("scripting", "case_scripting", (5,)),
         "6": ("listing", "case_listing", (6,)),
         "7": ("batch", "case_batch", (7,)),
+        "8": ("System V", "case_sysv", (8,)),
     }
 
     def run(self):
