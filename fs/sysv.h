@@ -52,8 +52,9 @@ void ipcfs_sysv_create_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t o
  * cgid. */
 void ipcfs_sysv_print_perm(GString *out, const IpcSysvPerm *perm);
 
-/* The IpcfsKind callbacks of a System V kind @name (sysv/@dir), served by
- * sysv.c for @type. */
+/* Defines the IpcfsKind callbacks NAME_list, NAME_stat, NAME_remove,
+ * NAME_set_attrs, NAME_key_lookup, NAME_keys and NAME_create_write (for
+ * .create) of a System V kind, served by sysv.c for @type. */
 #define IPCFS_SYSV_KIND_CALLBACKS(name, type)                                                       \
 	static int name##_list(GPtrArray **names) { return ipcfs_sysv_list(&type, names); }       \
 	static int name##_stat(const char *id, struct stat *st)                                    \
