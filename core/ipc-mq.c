@@ -33,10 +33,9 @@ static int mq_path(const char *name, char path[static IPC_NAME_MAX + 2])
 	return 0;
 }
 
-/* A detached mount of the caller's IPC namespace's mqueue filesystem. The fd
- * fsmount(2) returns is an O_PATH one, which cannot be read as a directory:
- * reopen its root for real; that open file keeps the mount alive. */
-static int mq_private_mount(void)
+/* The fd fsmount(2) returns is an O_PATH one, which cannot be read as a
+ * directory: reopen its root for real; that open file keeps the mount alive. */
+int ipc_mq_private_dir_open(void)
 {
 	int fs, mnt, dir;
 
@@ -65,7 +64,7 @@ int ipc_mq_dir_open(void)
 			return fd;
 		close(fd);
 	}
-	return mq_private_mount();
+	return ipc_mq_private_dir_open();
 }
 
 int ipc_mq_create(const char *name, int oflag, mode_t mode, long maxmsg, long msgsize)

@@ -40,6 +40,12 @@ typedef struct {
  * or -errno (-ENOENT when none is mounted and a private one cannot be made). */
 int ipc_mq_dir_open(void);
 
+/* Opens the root of a private, detached mount of the mqueue filesystem of the
+ * calling thread's IPC namespace (fsopen(2); needs CAP_SYS_ADMIN). It shows
+ * that namespace's queues even when the thread has joined another
+ * namespace than the one /dev/mqueue shows. -ENOENT if it cannot be made. */
+int ipc_mq_private_dir_open(void);
+
 /* Creates queue @name exclusively (O_CREAT|O_EXCL are added to @oflag) with
  * permission bits @mode (the process umask applies). @maxmsg and @msgsize of 0
  * take the kernel's defaults (msg_default, msgsize_default); giving one needs

@@ -23,8 +23,10 @@
 #include <unistd.h>
 
 struct IpcSem {
-	sem_t *sem; /* MAP_SHARED mapping of sem.NAME */
-	int fd;     /* sem.NAME itself, for fstat once the name is gone */
+	sem_t *sem;     /* in a MAP_SHARED mapping of the file */
+	void *map;      /* that mapping */
+	size_t map_len;
+	int fd;         /* the file itself, for fstat once the name is gone */
 };
 
 int ipc_sem_name_check(const char *name)
@@ -43,21 +45,25 @@ static int sem_path(const char *name, char path[static IPC_NAME_MAX + 1])
 	return 0;
 }
 
-/* Maps the sem_t in @fd; the IpcSem keeps a descriptor of its own. */
-static int sem_map(int fd, IpcSem **sem)
+/* Maps the sem_t at @offset of @fd; the IpcSem keeps a descriptor of its own. */
+static int sem_map(int fd, off_t offset, IpcSem **sem)
 {
+	off_t page = offset & ~(off_t)(sysconf(_SC_PAGESIZE) - 1);
+	size_t len = offset - page + sizeof(sem_t);
 	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	void *p;
 
 	if (own < 0)
 		return -errno;
-	p = mmap(NULL, sizeof(sem_t), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, page);
 	if (p == MAP_FAILED) {
 		close(own);
 		return -errno;
 	}
 	*sem = g_new(IpcSem, 1);
-	(*sem)->sem = p;
+	(*sem)->map = p;
+	(*sem)->map_len = len;
+	(*sem)->sem = (sem_t *)((char *)p + (offset - page));
 	(*sem)->fd = own;
 	return 0;
 }
@@ -92,7 +98,7 @@ static int sem_publish(int fd, int dirfd, const char *path, IpcSem **sem)
 	char proc[32];
 	int r;
 
-	r = sem_map(fd, &s);
+	r = sem_map(fd, 0, &s);
 	if (r < 0)
 		return r;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
@@ -142,16 +148,36 @@ int ipc_sem_open(int dirfd, const char *name, IpcSem **sem)
 		return errno == ELOOP || errno == EISDIR ? -EINVAL : -errno;
 	r = sem_check_file(fd);
 	if (r == 0)
-		r = sem_map(fd, sem);
+		r = sem_map(fd, 0, sem);
 	close(fd);
 	return r;
+}
+
+int ipc_sem_offset_check(off_t size, off_t offset)
+{
+	if (offset < 0 || offset % __alignof__(sem_t) != 0)
+		return -EINVAL;
+	if (offset >= size)
+		return -ENOENT;
+	return size - offset < (off_t)sizeof(sem_t) ? -EINVAL : 0;
+}
+
+int ipc_sem_open_in(int fd, off_t offset, IpcSem **sem)
+{
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = S_ISREG(st.st_mode) ? ipc_sem_offset_check(st.st_size, offset) : -EINVAL;
+	return r < 0 ? r : sem_map(fd, offset, sem);
 }
 
 void ipc_sem_close(IpcSem *sem)
 {
 	if (!sem)
 		return;
-	munmap(sem->sem, sizeof(sem_t));
+	munmap(sem->map, sem->map_len);
 	close(sem->fd);
 	g_free(sem);
 }

@@ -41,6 +41,16 @@ int ipc_sem_create(int dirfd, const char *name, mode_t mode, unsigned value, Ipc
  * size). */
 int ipc_sem_open(int dirfd, const char *name, IpcSem **sem);
 
+/* Whether a sem_t may sit at @offset of an object of @size bytes: 0, -EINVAL
+ * (not aligned for a sem_t, or no room for one), -ENOENT (past the end). */
+int ipc_sem_offset_check(off_t size, off_t offset);
+
+/* Opens the unnamed semaphore (sem_init with pshared 1) at @offset of the
+ * regular file @fd, such as a shm object: the same checks as
+ * ipc_sem_offset_check. The mapping is guarded like any other: an object
+ * shrunk under it gives -EFAULT. */
+int ipc_sem_open_in(int fd, off_t offset, IpcSem **sem);
+
 /* Unmaps and frees; NULL is fine. */
 void ipc_sem_close(IpcSem *sem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(IpcSem, ipc_sem_close)

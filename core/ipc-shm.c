@@ -1,7 +1,10 @@
 /* ipc-shm.c — POSIX shared memory objects.
  *
- * Objects are created, opened and removed with shm_open(3) and shm_unlink(3);
- * /dev/shm, where glibc keeps them, serves listing and stat.
+ * Objects are files in a /dev/shm directory given as a descriptor: the
+ * daemon's own, or a container's (reached through /proc/PID/root). They are
+ * created, opened and removed there with openat and unlinkat, exactly as
+ * glibc's shm_open(3) and shm_unlink(3) do in /dev/shm, errno mapping
+ * included.
  */
 #include "ipc-shm.h"
 #include "ipc-name.h"
@@ -9,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 int ipc_shm_dir_open(void)
@@ -28,17 +30,26 @@ int ipc_shm_name_check(const char *name)
 	return r;
 }
 
-int ipc_shm_create(const char *name, int oflag, mode_t mode)
+/* shm_open(3) in @dirfd: never through a symlink; a directory is EINVAL. */
+static int shm_openat(int dirfd, const char *name, int oflag, mode_t mode)
+{
+	int fd = openat(dirfd, name, oflag | O_NOFOLLOW | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return errno == EISDIR ? -EINVAL : -errno;
+	return fd;
+}
+
+int ipc_shm_create(int dirfd, const char *name, int oflag, mode_t mode)
 {
 	int r = ipc_shm_name_check(name);
 
 	if (r < 0)
 		return r;
-	r = shm_open(name, oflag | O_CREAT | O_EXCL, mode);
-	return r < 0 ? -errno : r;
+	return shm_openat(dirfd, name, oflag | O_CREAT | O_EXCL, mode);
 }
 
-int ipc_shm_open(const char *name, int oflag)
+int ipc_shm_open(int dirfd, const char *name, int oflag)
 {
 	struct stat st;
 	int fd = ipc_shm_name_check(name);
@@ -47,9 +58,9 @@ int ipc_shm_open(const char *name, int oflag)
 		return fd;
 	/* O_NONBLOCK: a FIFO someone left in /dev/shm must not hang the open
 	 * (on a regular file the flag changes nothing). */
-	fd = shm_open(name, oflag | O_NONBLOCK, 0);
+	fd = shm_openat(dirfd, name, oflag | O_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return -ENOENT;
@@ -57,13 +68,16 @@ int ipc_shm_open(const char *name, int oflag)
 	return fd;
 }
 
-int ipc_shm_unlink(const char *name)
+int ipc_shm_unlink(int dirfd, const char *name)
 {
 	int r = ipc_shm_name_check(name);
 
 	if (r < 0)
 		return r;
-	return shm_unlink(name) < 0 ? -errno : 0;
+	if (unlinkat(dirfd, name, 0) == 0)
+		return 0;
+	/* The sticky directory says EPERM; shm_unlink(3) reports EACCES. */
+	return errno == EPERM ? -EACCES : -errno;
 }
 
 int ipc_shm_resize(int fd, off_t size)

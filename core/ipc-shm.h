@@ -1,6 +1,7 @@
 /* ipc-shm.h — POSIX shared memory objects.
  *
- * errno-returning wrappers around shm_open(3) and friends. Objects live in
+ * errno-returning equivalents of shm_open(3) and friends that act in a given
+ * /dev/shm directory (@dirfd: the daemon's own, or a container's). Objects live in
  * /dev/shm, which they share with glibc's named semaphores (a semaphore NAME
  * is the file sem.NAME): so a shared memory name starting with "sem." is
  * refused, and listing leaves every sem.* file out.
@@ -23,18 +24,18 @@ int ipc_shm_dir_open(void);
  * and -EINVAL for names starting with "sem." (a semaphore's backing file). */
 int ipc_shm_name_check(const char *name);
 
-/* Creates object @name exclusively (O_CREAT|O_EXCL added to @oflag, which
+/* Creates object @name in @dirfd exclusively (O_CREAT|O_EXCL added to @oflag, which
  * holds O_RDONLY or O_RDWR) with @mode (the umask applies), size 0. Returns
  * its fd or -errno (-EEXIST, -EACCES, -EINVAL for a bad name, ...). */
-int ipc_shm_create(const char *name, int oflag, mode_t mode);
+int ipc_shm_create(int dirfd, const char *name, int oflag, mode_t mode);
 
-/* Opens existing object @name with @oflag (O_RDONLY or O_RDWR, maybe
+/* Opens existing object @name in @dirfd with @oflag (O_RDONLY or O_RDWR, maybe
  * O_TRUNC). Returns its fd or -errno; -ENOENT for anything in /dev/shm that
  * is not a regular file (never waits, even on a FIFO). */
-int ipc_shm_open(const char *name, int oflag);
+int ipc_shm_open(int dirfd, const char *name, int oflag);
 
-/* Removes object @name (shm_unlink): open descriptors and mappings live on. */
-int ipc_shm_unlink(const char *name);
+/* Removes object @name from @dirfd (shm_unlink): open descriptors and mappings live on. */
+int ipc_shm_unlink(int dirfd, const char *name);
 
 /* Sets the object's size (ftruncate); growing fills with zeros. -EFBIG,
  * -ENOSPC, -EINVAL (negative size) pass through from the kernel. */

@@ -71,8 +71,8 @@ static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	h = g_new0(IpcfsHandle, 1);
 	h->file = node->file;
 	h->name = g_strdup(node->name);
-	h->arg = node->arg;
 	h->fd = -1;
+	h->arg = node->file_arg;
 	g_mutex_init(&h->lock);
 	r = ipcfs_creds_enter(req);
 	if (r == 0) {

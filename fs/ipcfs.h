@@ -59,8 +59,9 @@ struct IpcfsHandle {
 	struct IpcfsNode *node; /* the file's node, for as long as it is open */
 	const IpcfsFile *file;
 	char *name;       /* object name */
-	guint64 arg;      /* the node's arg: which one of a family of files */
 	int fd;           /* the object's descriptor, for fstat; -1 if none */
+	off_t arg;        /* an unlisted file's argument (sem@OFFSET: the offset;
+			   * a System V set's file: the semaphore) */
 	void *state;      /* the kind's own open state (mq.c's MqOpen, sem.c's IpcSem) */
 	GMutex lock;      /* protects text */
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
@@ -111,10 +112,13 @@ struct IpcfsKind {
 	/* Kinds that are not files (System V) set attributes here instead:
 	 * the FUSE_SET_ATTR_* bits of @to_set from @attr. */
 	int (*set_attrs)(const char *name, const struct stat *attr, int to_set);
-	/* Files beyond the fixed ones, a family named by a number (a set's
-	 * semaphores): the file called @file in object @name and its *arg, or
-	 * NULL; and their names, appended for a listing. NULL: none. */
-	const IpcfsFile *(*member)(const char *name, const char *file, guint64 *arg);
+	/* Files of object @name that are not listed but found by name (shm's
+	 * sem@OFFSET): 0 with the inode_per_open *file and its *arg, or -errno
+	 * (-ENOENT: no such file). NULL: there are none. */
+	int (*unlisted_file)(const char *name, const char *fname, const IpcfsFile **file,
+			     off_t *arg);
+	/* The unlisted files that a listing shows all the same (a System V
+	 * set's semaphores 0 .. nsems-1): appends their names. NULL: none. */
 	int (*members)(const char *name, GPtrArray *names);
 	/* by-key/ (System V): the object a key names (*object_id as stat
 	 * gives its st_ino, *name its name; the link reads "../NAME"), and
@@ -129,6 +133,13 @@ extern const IpcfsKind ipcfs_sem_kind;
 extern const IpcfsKind ipcfs_sysv_shm_kind;
 extern const IpcfsKind ipcfs_sysv_msg_kind;
 extern const IpcfsKind ipcfs_sysv_sem_kind;
+
+/* The handlers of a semaphore file (sem.c): sem/NAME/value, and shm's
+ * sem@OFFSET, whose own open puts an IpcSem in h->state. */
+int ipcfs_sem_snapshot(IpcfsHandle *h, fuse_req_t req);
+void ipcfs_sem_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+		     int flags);
+void ipcfs_sem_release(IpcfsHandle *h);
 
 /* Replies err (0 or a negative errno) and logs failures at debug level. */
 void ipcfs_reply_err(fuse_req_t req, int err);

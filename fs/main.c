@@ -1,15 +1,17 @@
 /* main.c — the ipcfs daemon: options, session, mount, loop, clean exit.
  *
  * Reads top to bottom: parse the command line, open the kernel's IPC
- * directories, create the FUSE session, install signal handlers, mount,
- * daemonize, start the watcher, the event thread and the waiter pool, run the
- * multithreaded loop, then answer whatever still waits and unmount.
+ * directories (joining the target's IPC namespace with -o target), create
+ * the FUSE session, install signal handlers, mount, daemonize, start the
+ * watcher, the event thread and the waiter pool, run the multithreaded loop,
+ * then answer whatever still waits and unmount.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "ipc-shm.h"
 #include "later.h"
 #include "node.h"
+#include "target.h"
 #include "tree.h"
 #include "watch.h"
 
@@ -29,6 +31,7 @@ IpcfsConfig ipcfs_config = {.mq_dirfd = -1, .shm_dirfd = -1};
 struct ipcfs_options {
 	unsigned long maxmsg;
 	unsigned long msgsize;
+	char *target; /* target=PID, or NULL (strdup()ed by libfuse: free) */
 	/* The words that are not options, [SOURCE] MOUNTPOINT (g_free). */
 	char *words[2];
 	unsigned int nwords;
@@ -40,6 +43,8 @@ struct ipcfs_options {
 static const struct fuse_opt ipcfs_opt_spec[] = {
 	IPCFS_OPT("maxmsg=%lu", maxmsg),
 	IPCFS_OPT("msgsize=%lu", msgsize),
+	IPCFS_OPT("target=%s", target),
+	IPCFS_OPT("--target=%s", target),
 	FUSE_OPT_END,
 };
 
@@ -60,6 +65,9 @@ static void print_usage(const char *prog)
 	       "                           (default: the kernel's msg_default)\n"
 	       "    -o msgsize=N           largest message of queues made by mkdir\n"
 	       "                           (default: the kernel's msgsize_default)\n"
+	       "    -o target=PID          serve the IPC namespace and /dev/shm of process\n"
+	       "                           PID (a container's) instead of the daemon's own;\n"
+	       "                           also --target=PID\n"
 	       "    -o allow_other         let other users in (mounted as root, every\n"
 	       "                           request runs with its caller's credentials)\n\n",
 	       prog);
@@ -142,15 +150,22 @@ static void raise_fd_limit(void)
 	}
 }
 
-static int open_ipc_dirs(void)
+/* The daemon's own /dev/shm and mqueue filesystem, or the target's. */
+static int open_ipc_dirs(const char *target)
 {
-	ipcfs_config.shm_dirfd = ipc_shm_dir_open();
-	if (ipcfs_config.shm_dirfd < 0) {
-		g_printerr("ipcfs: cannot open /dev/shm: %s\n",
-			   g_strerror(-ipcfs_config.shm_dirfd));
-		return -1;
+	if (target) {
+		if (ipcfs_target_open(target) < 0)
+			return -1;
+	} else {
+		ipcfs_config.shm_dirfd = ipc_shm_dir_open();
+		if (ipcfs_config.shm_dirfd < 0) {
+			g_printerr("ipcfs: cannot open /dev/shm: %s\n",
+				   g_strerror(-ipcfs_config.shm_dirfd));
+			return -1;
+		}
 	}
-	ipcfs_config.mq_dirfd = ipc_mq_dir_open();
+	if (ipcfs_config.mq_dirfd < 0)
+		ipcfs_config.mq_dirfd = ipc_mq_dir_open();
 	if (ipcfs_config.mq_dirfd < 0)
 		g_warning("mq/ cannot list queues: /dev/mqueue is not mounted and a private "
 			  "mqueue mount needs root (%s); mount it with: "
@@ -228,7 +243,8 @@ int main(int argc, char *argv[])
 	/* Modes arrive already masked by the caller's umask. */
 	umask(0);
 	raise_fd_limit();
-	if (open_ipc_dirs() < 0)
+	/* Before any thread starts: every thread inherits the namespace. */
+	if (open_ipc_dirs(opts.target) < 0)
 		goto out_args;
 	ipcfs_nodes_init();
 	ipcfs_tree_init();
@@ -257,6 +273,7 @@ out_nodes:
 out_args:
 	g_free(opts.words[0]);
 	g_free(opts.words[1]);
+	free(opts.target);
 	free(cmd.mountpoint);
 	fuse_opt_free_args(&args);
 	return ret;

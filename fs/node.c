@@ -111,14 +111,14 @@ static bool indexed(const IpcfsNode *node)
 /* The node of @file (NULL: the directory) of the object @object_id that is
  * called @name, if the kernel knows it. Called with table_lock held. */
 static IpcfsNode *find_named(const IpcfsKind *kind, const char *name, ino_t object_id,
-			     const IpcfsFile *file, guint64 arg)
+			     const IpcfsFile *file)
 {
 	GPtrArray *nodes = g_hash_table_lookup(names_of(kind), name);
 
 	for (guint i = 0; nodes && i < nodes->len; i++) {
 		IpcfsNode *node = nodes->pdata[i];
 
-		if (node->object_id == object_id && node->file == file && node->arg == arg)
+		if (node->object_id == object_id && node->file == file)
 			return node;
 	}
 	return NULL;
@@ -126,7 +126,7 @@ static IpcfsNode *find_named(const IpcfsKind *kind, const char *name, ino_t obje
 
 /* Makes a node with no lookups yet and files it. Called with table_lock held. */
 static IpcfsNode *node_new(IpcfsNodeType type, const IpcfsKind *kind, const char *name,
-			   ino_t object_id, const IpcfsFile *file, guint64 arg)
+			   ino_t object_id, const IpcfsFile *file)
 {
 	IpcfsNode *node = g_new0(IpcfsNode, 1);
 	GPtrArray *nodes;
@@ -137,7 +137,6 @@ static IpcfsNode *node_new(IpcfsNodeType type, const IpcfsKind *kind, const char
 	node->name = g_strdup(name);
 	node->object_id = object_id;
 	node->file = file;
-	node->arg = arg;
 	g_hash_table_insert(by_ino, &node->ino, node);
 	if (!indexed(node))
 		return node;
@@ -185,24 +184,18 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino)
 	return node;
 }
 
-IpcfsNode *ipcfs_node_ref_member(const IpcfsKind *kind, const char *name, ino_t object_id,
-				 const IpcfsFile *file, guint64 arg)
+IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
+			  const IpcfsFile *file)
 {
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
-	node = file && file->inode_per_open ? NULL : find_named(kind, name, object_id, file, arg);
+	node = file && file->inode_per_open ? NULL : find_named(kind, name, object_id, file);
 	if (!node)
-		node = node_new(file ? NODE_FILE : NODE_OBJECT, kind, name, object_id, file, arg);
+		node = node_new(file ? NODE_FILE : NODE_OBJECT, kind, name, object_id, file);
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;
-}
-
-IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
-			  const IpcfsFile *file)
-{
-	return ipcfs_node_ref_member(kind, name, object_id, file, 0);
 }
 
 IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t object_id)
@@ -210,7 +203,7 @@ IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t obj
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
-	node = node_new(NODE_LINK, kind, key, object_id, NULL, 0);
+	node = node_new(NODE_LINK, kind, key, object_id, NULL);
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;

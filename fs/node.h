@@ -30,7 +30,7 @@ typedef struct IpcfsNode {
 				* key (NODE_LINK) */
 	ino_t object_id;       /* the object's kernel inode: a re-created object is a new node */
 	const IpcfsFile *file; /* NODE_FILE */
-	guint64 arg;           /* which one of a family of files (IpcfsKind.member) */
+	off_t file_arg;        /* NODE_FILE: an unlisted file's argument (sem@OFFSET) */
 	guint64 nlookup;       /* the kernel's lookup count; protected by the table lock */
 	GList *handles;        /* IpcfsHandle open on this file; protected by the table lock */
 } IpcfsNode;
@@ -57,9 +57,6 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino);
  * inode: a new object under the old name must not get the old node. */
 IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
 			  const IpcfsFile *file);
-/* The same for member @arg of a family of files (IpcfsKind.member). */
-IpcfsNode *ipcfs_node_ref_member(const IpcfsKind *kind, const char *name, ino_t object_id,
-				 const IpcfsFile *file, guint64 arg);
 /* A new NODE_LINK for @key of @kind, pointing at the object @object_id, with
  * one lookup. Links are never indexed: each lookup makes its own. */
 IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t object_id);

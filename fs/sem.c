@@ -67,13 +67,13 @@ static int value_open(IpcfsHandle *h, int flags)
 	return r;
 }
 
-static void value_release(IpcfsHandle *h)
+void ipcfs_sem_release(IpcfsHandle *h)
 {
 	if (h->state)
 		ipc_sem_close(h->state);
 }
 
-static int value_snapshot(IpcfsHandle *h, fuse_req_t req)
+int ipcfs_sem_snapshot(IpcfsHandle *h, fuse_req_t req)
 {
 	int value;
 	int r = ipc_sem_getvalue(h->state, &value);
@@ -143,8 +143,8 @@ static const IpcfsLaterKind semaphore_kind = {.what = "semaphore"};
 
 /* The open file (and its IpcSem) stays while a wait on it is parked: the
  * kernel sends RELEASE only after every reply. */
-static void value_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
-			int flags)
+void ipcfs_sem_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,
+		     int flags)
 {
 	SemWait *w;
 	IpcSemOp op;
@@ -181,9 +181,9 @@ static const IpcfsFile value_file = {
 	.perm_mask = 0666,
 	.inode_per_open = true,
 	.open = value_open,
-	.snapshot = value_snapshot,
-	.write = value_write,
-	.release = value_release,
+	.snapshot = ipcfs_sem_snapshot,
+	.write = ipcfs_sem_write,
+	.release = ipcfs_sem_release,
 };
 
 static const IpcfsFile *const sem_files[] = {&value_file, NULL};

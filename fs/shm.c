@@ -11,11 +11,14 @@
 
 #include "creds.h"
 #include "ipc-name.h"
+#include "ipc-sem.h"
 #include "ipc-shm.h"
+#include "ipc-util.h"
 #include "ipcfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 static int shm_list(GPtrArray **names)
@@ -30,12 +33,17 @@ static int shm_stat(const char *name, struct stat *st)
 
 static int shm_create(const char *name, mode_t mode)
 {
-	int fd = ipc_shm_create(name, O_RDONLY, mode);
+	int fd = ipc_shm_create(ipcfs_config.shm_dirfd, name, O_RDONLY, mode);
 
 	if (fd < 0)
 		return fd;
 	close(fd);
 	return 0;
+}
+
+static int shm_remove(const char *name)
+{
+	return ipc_shm_unlink(ipcfs_config.shm_dirfd, name);
 }
 
 static int shm_backing(const char *name, int *dirfd, char **file)
@@ -47,13 +55,13 @@ static int shm_backing(const char *name, int *dirfd, char **file)
 
 static int data_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(h->name, flags & (O_ACCMODE | O_TRUNC));
+	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, flags & (O_ACCMODE | O_TRUNC));
 	return h->fd < 0 ? h->fd : 0;
 }
 
 static int info_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(h->name, O_RDONLY);
+	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDONLY);
 	return h->fd < 0 ? h->fd : 0;
 }
 
@@ -95,7 +103,7 @@ static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t s
 
 static int data_truncate(IpcfsHandle *h, const char *name, off_t size)
 {
-	int fd = h ? h->fd : ipc_shm_open(name, O_RDWR);
+	int fd = h ? h->fd : ipc_shm_open(ipcfs_config.shm_dirfd, name, O_RDWR);
 	int r = fd < 0 ? fd : ipc_shm_resize(fd, size);
 
 	if (!h && fd >= 0)
@@ -139,6 +147,57 @@ static const IpcfsFile info_file = {
 
 static const IpcfsFile *const shm_files[] = {&data_file, &info_file, NULL};
 
+/* sem@OFFSET: the unnamed semaphore at that offset of the object, as
+ * sem/NAME/value shows a named one. Using it needs read and write
+ * permission on the object. The semaphore's file descriptor (h->fd, borrowed)
+ * is the object's, for fstat. */
+static int sem_at_open(IpcfsHandle *h, int flags)
+{
+	IpcSem *sem = NULL;
+	int fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDWR);
+	int r = fd < 0 ? fd : ipc_sem_open_in(fd, h->arg, &sem);
+
+	if (fd >= 0)
+		close(fd);
+	h->state = sem;
+	if (r == 0)
+		h->fd = ipc_sem_fd(sem);
+	return r;
+}
+
+static const IpcfsFile sem_at_file = {
+	.name = "sem@",
+	.perm_mask = 0666,
+	.inode_per_open = true, /* a wait may wait: see IpcfsFile */
+	.open = sem_at_open,
+	.snapshot = ipcfs_sem_snapshot,
+	.write = ipcfs_sem_write,
+	.release = ipcfs_sem_release,
+};
+
+#define SEM_AT "sem@"
+
+/* There is a sem@OFFSET for every aligned OFFSET that leaves room for a
+ * sem_t: far too many to list. */
+static int shm_unlisted_file(const char *name, const char *fname, const IpcfsFile **file,
+			     off_t *arg)
+{
+	guint64 offset;
+	struct stat st;
+	int r;
+
+	if (!g_str_has_prefix(fname, SEM_AT) ||
+	    ipc_parse_number(fname + strlen(SEM_AT), strlen(fname + strlen(SEM_AT)), 10,
+			     G_MAXINT64, &offset) < 0)
+		return -ENOENT;
+	r = shm_stat(name, &st);
+	if (r == 0)
+		r = ipc_sem_offset_check(st.st_size, offset);
+	*file = &sem_at_file;
+	*arg = offset;
+	return r;
+}
+
 const IpcfsKind ipcfs_shm_kind = {
 	.dirname = "shm",
 	.ino = IPCFS_INO_SHM,
@@ -147,6 +206,7 @@ const IpcfsKind ipcfs_shm_kind = {
 	.list = shm_list,
 	.stat = shm_stat,
 	.create = shm_create,
-	.remove = ipc_shm_unlink,
+	.remove = shm_remove,
 	.backing = shm_backing,
+	.unlisted_file = shm_unlisted_file,
 };

@@ -188,14 +188,16 @@ static int check_indexes(const char *name, const struct sembuf *ops, guint n)
 
 static const IpcfsFile semaphore_file;
 
-static const IpcfsFile *sem_member(const char *name, const char *file, guint64 *arg)
+static int sem_unlisted(const char *name, const char *fname, const IpcfsFile **file,
+			off_t *arg)
 {
 	int num;
 
-	if (ipc_sysv_parse_id(file, &num) < 0 || num >= set_nsems(name))
-		return NULL;
+	if (ipc_sysv_parse_id(fname, &num) < 0 || num >= set_nsems(name))
+		return -ENOENT;
+	*file = &semaphore_file;
 	*arg = num;
-	return &semaphore_file;
+	return 0;
 }
 
 static int sem_members(const char *name, GPtrArray *names)
@@ -329,7 +331,7 @@ const IpcfsKind ipcfs_sysv_sem_kind = {
 	.stat = sem_stat,
 	.remove = sem_remove,
 	.set_attrs = sem_set_attrs,
-	.member = sem_member,
+	.unlisted_file = sem_unlisted,
 	.members = sem_members,
 	.key_lookup = sem_key_lookup,
 	.keys = sem_keys,

@@ -189,17 +189,31 @@ static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct 
 	return node;
 }
 
-/* A file in an object's directory: a fixed one, or a member of a family. */
-static IpcfsNode *lookup_file(const IpcfsNode *parent, const char *name)
+/* A file of an object found by name alone: a new node each time (it is
+ * inode_per_open), so it can carry the argument its name holds. */
+static IpcfsNode *find_unlisted(const IpcfsNode *parent, const char *name, int *err)
+{
+	const IpcfsFile *file;
+	IpcfsNode *node;
+	off_t arg;
+
+	*err = parent->kind->unlisted_file(parent->name, name, &file, &arg);
+	if (*err < 0)
+		return NULL;
+	g_assert(file->inode_per_open);
+	node = ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+	node->file_arg = arg;
+	return node;
+}
+
+/* A file in an object's directory: a fixed one, or an unlisted one. */
+static IpcfsNode *lookup_file(const IpcfsNode *parent, const char *name, int *err)
 {
 	const IpcfsFile *file = object_file(parent->kind, name);
-	guint64 arg = 0;
 
-	if (!file && parent->kind->member)
-		file = parent->kind->member(parent->name, name, &arg);
-	return file ? ipcfs_node_ref_member(parent->kind, parent->name, parent->object_id, file,
-					    arg)
-		    : NULL;
+	if (file)
+		return ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+	return parent->kind->unlisted_file ? find_unlisted(parent, name, err) : NULL;
 }
 
 static IpcfsNode *lookup_link(const IpcfsKind *kind, const char *key)
@@ -224,7 +238,7 @@ static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat
 	case NODE_KIND:
 		return lookup_object(parent->kind, name, st, err);
 	case NODE_OBJECT:
-		return lookup_file(parent, name);
+		return lookup_file(parent, name, err);
 	case NODE_KEYS:
 		return lookup_link(parent->kind, name);
 	case NODE_FILE:

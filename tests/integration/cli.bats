@@ -73,7 +73,7 @@ send_and_receive() {
 	run "$IPCFS" --help
 	assert_eq 0 "$status" "exit status"
 	assert_match "usage: .*ipcfs \[options\] \[SOURCE\] MOUNTPOINT" "$output" "synopsis"
-	for o in maxmsg=N msgsize=N allow_other; do
+	for o in maxmsg=N msgsize=N target=PID allow_other; do
 		assert_match "^ +-o $o " "$output" "--help line for $o"
 	done
 }
@@ -124,7 +124,7 @@ send_and_receive() {
 @test "the man page documents every option of --help and every file of a mount" {
 	local text f
 	text=$(MANWIDTH=200 man -l "$(installed share/man/man8/ipcfs.8)" 2>/dev/null)
-	for o in maxmsg=N msgsize=N allow_other; do
+	for o in maxmsg=N msgsize=N target=PID allow_other; do
 		assert_match "-o $o" "$text" "option $o"
 	done
 	start_ipcfs

@@ -389,6 +389,45 @@ static void test_list(Fixture *f, gconstpointer data)
 	g_assert_false(listed(f->dirfd, plain));
 }
 
+/* An unnamed semaphore at offset 4096 + 32 of a plain object (the second
+ * page: the mapping starts on a page boundary): the one a program made with
+ * sem_init(pshared 1). */
+static void test_open_in(Fixture *f, gconstpointer data)
+{
+	g_autoptr(IpcSem) mine = NULL;
+	int fd = openat(f->dirfd, ".", O_TMPFILE | O_RDWR, 0600);
+	sem_t *theirs;
+	int value;
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(ftruncate(fd, 8192), ==, 0);
+	theirs = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	g_assert_true(theirs != MAP_FAILED);
+	g_assert_cmpint(sem_init(&theirs[129], 1, 4), ==, 0);
+	g_assert_cmpint(ipc_sem_open_in(fd, 4096 + 32, &mine), ==, 0);
+	g_assert_cmpint(value_of(mine), ==, 4);
+	g_assert_cmpint(ipc_sem_trywait(mine, 3), ==, 0);
+	g_assert_cmpint(ipc_sem_post(mine, 1), ==, 0);
+	g_assert_cmpint(sem_getvalue(&theirs[129], &value), ==, 0);
+	g_assert_cmpint(value, ==, 2);
+	/* Shrunk under it: an error for this semaphore, not a SIGBUS. */
+	g_assert_cmpint(ftruncate(fd, 0), ==, 0);
+	g_assert_cmpint(ipc_sem_post(mine, 1), ==, -EFAULT);
+	munmap(theirs, 8192);
+	close(fd);
+}
+
+static void test_offset_check(Fixture *f, gconstpointer data)
+{
+	g_assert_cmpint(ipc_sem_offset_check(64, 0), ==, 0);
+	g_assert_cmpint(ipc_sem_offset_check(64, 32), ==, 0);
+	g_assert_cmpint(ipc_sem_offset_check(64, 4), ==, -EINVAL);
+	g_assert_cmpint(ipc_sem_offset_check(64, 40), ==, -EINVAL);
+	g_assert_cmpint(ipc_sem_offset_check(64, 64), ==, -ENOENT);
+	g_assert_cmpint(ipc_sem_offset_check(64, -8), ==, -EINVAL);
+	g_assert_cmpint(ipc_sem_offset_check(0, 0), ==, -ENOENT);
+}
+
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 
 int main(int argc, char **argv)
@@ -409,5 +448,7 @@ int main(int argc, char **argv)
 	ADD("/sem/stat", test_stat);
 	ADD("/sem/access", test_access);
 	ADD("/sem/list", test_list);
+	ADD("/sem/open-in", test_open_in);
+	ADD("/sem/offset-check", test_offset_check);
 	return g_test_run();
 }

@@ -55,7 +55,7 @@ static void teardown(Fixture *f, gconstpointer data)
 
 static void make_object(Fixture *f)
 {
-	f->fd = ipc_shm_create(f->name, O_RDWR, 0600);
+	f->fd = ipc_shm_create(f->dirfd, f->name, O_RDWR, 0600);
 	g_assert_cmpint(f->fd, >=, 0);
 }
 
@@ -73,7 +73,7 @@ static void test_create(Fixture *f, gconstpointer data)
 	mode_t old = umask(022);
 	struct stat st;
 
-	f->fd = ipc_shm_create(f->name, O_RDWR, 0666);
+	f->fd = ipc_shm_create(f->dirfd, f->name, O_RDWR, 0666);
 	umask(old);
 	g_assert_cmpint(f->fd, >=, 0);
 	g_assert_cmpint(fstat(f->fd, &st), ==, 0);
@@ -81,7 +81,7 @@ static void test_create(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(st.st_mode & 07777, ==, 0644);
 	g_assert_cmpint(st.st_size, ==, 0);
 	g_assert_cmpint(ipc_shm_size(f->fd), ==, 0);
-	g_assert_cmpint(ipc_shm_create(f->name, O_RDWR, 0600), ==, -EEXIST);
+	g_assert_cmpint(ipc_shm_create(f->dirfd, f->name, O_RDWR, 0600), ==, -EEXIST);
 }
 
 static void test_bad_names(Fixture *f, gconstpointer data)
@@ -91,12 +91,12 @@ static void test_bad_names(Fixture *f, gconstpointer data)
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_assert_cmpint(ipc_shm_create(bad[i], O_RDWR, 0600), ==, -EINVAL);
-		g_assert_cmpint(ipc_shm_open(bad[i], O_RDWR), ==, -EINVAL);
-		g_assert_cmpint(ipc_shm_unlink(bad[i]), ==, -EINVAL);
+		g_assert_cmpint(ipc_shm_create(f->dirfd, bad[i], O_RDWR, 0600), ==, -EINVAL);
+		g_assert_cmpint(ipc_shm_open(f->dirfd, bad[i], O_RDWR), ==, -EINVAL);
+		g_assert_cmpint(ipc_shm_unlink(f->dirfd, bad[i]), ==, -EINVAL);
 	}
-	g_assert_cmpint(ipc_shm_create(too_long, O_RDWR, 0600), ==, -ENAMETOOLONG);
-	g_assert_cmpint(ipc_shm_open(too_long, O_RDWR), ==, -ENAMETOOLONG);
+	g_assert_cmpint(ipc_shm_create(f->dirfd, too_long, O_RDWR, 0600), ==, -ENAMETOOLONG);
+	g_assert_cmpint(ipc_shm_open(f->dirfd, too_long, O_RDWR), ==, -ENAMETOOLONG);
 }
 
 static void test_longest_name(Fixture *f, gconstpointer data)
@@ -105,10 +105,10 @@ static void test_longest_name(Fixture *f, gconstpointer data)
 	struct stat st;
 
 	g_ptr_array_add(f->names, name);
-	f->fd = ipc_shm_create(name, O_RDWR, 0600);
+	f->fd = ipc_shm_create(f->dirfd, name, O_RDWR, 0600);
 	g_assert_cmpint(f->fd, >=, 0);
 	g_assert_cmpint(ipc_shm_stat(f->dirfd, name, &st), ==, 0);
-	g_assert_cmpint(ipc_shm_unlink(name), ==, 0);
+	g_assert_cmpint(ipc_shm_unlink(f->dirfd, name), ==, 0);
 }
 
 static void test_open_unlink(Fixture *f, gconstpointer data)
@@ -116,22 +116,22 @@ static void test_open_unlink(Fixture *f, gconstpointer data)
 	char buf[4];
 	int fd;
 
-	g_assert_cmpint(ipc_shm_open(f->name, O_RDWR), ==, -ENOENT);
-	g_assert_cmpint(ipc_shm_unlink(f->name), ==, -ENOENT);
+	g_assert_cmpint(ipc_shm_open(f->dirfd, f->name, O_RDWR), ==, -ENOENT);
+	g_assert_cmpint(ipc_shm_unlink(f->dirfd, f->name), ==, -ENOENT);
 	make_object(f);
 	g_assert_cmpint(ipc_shm_write(f->fd, "data", 4, 0), ==, 4);
 
-	fd = ipc_shm_open(f->name, O_RDONLY);
+	fd = ipc_shm_open(f->dirfd, f->name, O_RDONLY);
 	g_assert_cmpint(fd, >=, 0);
 	g_assert_cmpint(ipc_shm_write(fd, "x", 1, 0), ==, -EBADF);
 	close(fd);
 
-	fd = ipc_shm_open(f->name, O_RDWR | O_TRUNC);
+	fd = ipc_shm_open(f->dirfd, f->name, O_RDWR | O_TRUNC);
 	g_assert_cmpint(fd, >=, 0);
 	g_assert_cmpint(ipc_shm_size(f->fd), ==, 0);
-	g_assert_cmpint(ipc_shm_unlink(f->name), ==, 0);
-	g_assert_cmpint(ipc_shm_open(f->name, O_RDWR), ==, -ENOENT);
-	g_assert_cmpint(ipc_shm_unlink(f->name), ==, -ENOENT);
+	g_assert_cmpint(ipc_shm_unlink(f->dirfd, f->name), ==, 0);
+	g_assert_cmpint(ipc_shm_open(f->dirfd, f->name, O_RDWR), ==, -ENOENT);
+	g_assert_cmpint(ipc_shm_unlink(f->dirfd, f->name), ==, -ENOENT);
 
 	/* Open descriptors outlive the name. */
 	g_assert_cmpint(ipc_shm_write(fd, "abc", 3, 0), ==, 3);
@@ -270,7 +270,7 @@ static void test_list_hides_sem(Fixture *f, gconstpointer data)
 	g_assert_false(listed(f->dirfd, sem_file));
 	g_assert_false(listed(f->dirfd, sem_name));
 	g_assert_cmpint(ipc_shm_stat(f->dirfd, sem_file, &st), ==, -ENOENT);
-	g_assert_cmpint(ipc_shm_open(sem_file, O_RDWR), ==, -EINVAL);
+	g_assert_cmpint(ipc_shm_open(f->dirfd, sem_file, O_RDWR), ==, -EINVAL);
 	sem_close(sem);
 }
 
