@@ -2,8 +2,8 @@
  *
  * A segment's bytes are reached through an attachment (shmat) made by the
  * caller of ipc_sysv_shm_attach, with the calling thread's rights. A segment
- * never changes size, so copies bounded by its size cannot fault past its
- * end; they still run under IPC_GUARDED (ipc-guard.h), as a huge-page
+ * never changes size, so accesses bounded by its size cannot fault past its
+ * end; writes still run under IPC_GUARDED (ipc-guard.h), as a huge-page
  * segment may find no page to fault in. An attachment keeps the segment
  * alive after IPC_RMID (it is then "removed" but present), and counts in its
  * nattch, as any process's does.
@@ -52,9 +52,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(IpcSysvShm, ipc_sysv_shm_detach)
 /* The attached segment's size in bytes. */
 size_t ipc_sysv_shm_size(const IpcSysvShm *shm);
 
-/* Copies up to @size bytes at @off out of the segment: the count, short or 0
- * at or past its end. */
-ssize_t ipc_sysv_shm_read(IpcSysvShm *shm, void *buf, size_t size, off_t off);
+/* The bytes a read of @size at @off gives, in place: their address in the
+ * attachment, and their count in *len (short, or 0 at or past the end). For
+ * the kernel to copy from (a write(2) of them): a fault there is an EFAULT
+ * for that call, never a signal in the caller. */
+const void *ipc_sysv_shm_span(const IpcSysvShm *shm, size_t size, off_t off, size_t *len);
 
 /* Copies @size bytes into the segment at @off; never grows it: a write that
  * runs past the end is short, one that starts at or past it fails with

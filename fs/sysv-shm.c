@@ -5,8 +5,9 @@
  * caller's rights (read-only for O_RDONLY; shmat wants read and write
  * permission otherwise), for as long as it is open: it counts in nattch, and
  * it keeps a segment that is removed meanwhile alive, as a process's
- * attachment would. Bytes are copied in and out of the attachment within
- * the segment's size, which never changes: no SIGBUS. The segment never
+ * attachment would. Reads are replied straight from the attachment, writes
+ * copied into it, within the segment's size, which never changes: no
+ * SIGBUS. The segment never
  * grows: a write past its end is short, and one at its end fails with
  * ENOSPC; truncate fails with EPERM, and O_TRUNC is ignored, as a device
  * would.
@@ -64,15 +65,17 @@ static void data_release(IpcfsHandle *h)
 	ipc_sysv_shm_detach(h->state);
 }
 
+/* The reply is written to /dev/fuse straight from the attachment: the kernel
+ * copies the bytes to the reader, with no copy of ours between. A segment
+ * never shrinks; should a page still fail (a huge-page segment with no page
+ * to give), that write fails with EFAULT and the kernel ends the read with
+ * EIO: no signal in the daemon. */
 static void data_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t off, int flags)
 {
-	g_autofree char *buf = g_malloc(MAX(size, 1));
-	ssize_t n = ipc_sysv_shm_read(h->state, buf, size, off);
+	size_t len;
+	const void *bytes = ipc_sysv_shm_span(h->state, size, off, &len);
 
-	if (n < 0)
-		ipcfs_reply_err(req, n);
-	else
-		fuse_reply_buf(req, buf, n);
+	fuse_reply_buf(req, bytes, len);
 }
 
 static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t size, off_t off,

@@ -320,7 +320,8 @@ class Bench:
             return f.readline().strip()
 
     def case_sysv(self):
-        """8: System V send/recv vs msgsnd/msgrcv and the FUSE floor; semop via a file."""
+        """8: System V send/recv vs msgsnd/msgrcv and the FUSE floor; semop via a file;
+        a segment's data read and written in 1 MiB blocks vs a /dev/shm file."""
         p = self.p
         size = p["msg"]
         q = self.sysv_make("msg", "")
@@ -356,6 +357,28 @@ class Bench:
                  "msgrcv %.0f ns" % recv_ref)
         self.row(8, "sysv semop post/wait via a semaphore file", v, ref, "ns", "semop",
                  v / ref)
+        size, bs = p["shm_size"], p["shm_bs"]
+        seg = self.sysv_make("shm", "size=%d" % size)
+        data = os.path.join(self.mnt, "sysv", "shm", seg, "data")
+        self.sh(self.shmb, "create", "bseg", str(size))
+        try:
+            # Fill the segment first, as create fills the /dev/shm file.
+            self.num(self.shmb, "write", data, size, bs)
+            rd, rd_ref = self.medians(
+                p["shm_reps"],
+                lambda: self.num(self.shmb, "read", data, size, bs),
+                lambda: self.num(self.shmb, "read", "/dev/shm/bseg", size, bs))
+            wr, wr_ref = self.medians(
+                p["shm_reps"],
+                lambda: self.num(self.shmb, "write", data, size, bs),
+                lambda: self.num(self.shmb, "write", "/dev/shm/bseg", size, bs))
+        finally:
+            self.rmdir("sysv/shm", seg)
+            self.rmdir("shm", "bseg")
+        self.row(8, "sysv segment seq read, 1 MiB blocks", rd, rd_ref, "MiB/s",
+                 "/dev/shm file", rd / rd_ref)
+        self.row(8, "sysv segment seq write, 1 MiB blocks", wr, wr_ref, "MiB/s",
+                 "/dev/shm file", wr / wr_ref)
 
     CASES = {
         "1": ("messages and FUSE floor", "case_messages", (1, 2)),

@@ -145,7 +145,8 @@ static void test_shm(void)
 	g_autoptr(IpcSysvShm) shm = NULL;
 	g_autoptr(GArray) ids = NULL;
 	IpcSysvShmInfo info;
-	char buf[16];
+	const char *span;
+	size_t len;
 	int id = ipc_sysv_shm_create(0x5eed0001, 100, 0640);
 
 	g_assert_cmpint(id, >=, 0);
@@ -164,9 +165,11 @@ static void test_shm(void)
 	g_assert_cmpuint(ipc_sysv_shm_size(shm), ==, 100);
 	g_assert_cmpint(ipc_sysv_shm_write(shm, "hello", 5, 96), ==, 4);
 	g_assert_cmpint(ipc_sysv_shm_write(shm, "x", 1, 100), ==, -ENOSPC);
-	g_assert_cmpint(ipc_sysv_shm_read(shm, buf, sizeof(buf), 96), ==, 4);
-	g_assert_cmpmem(buf, 4, "hell", 4);
-	g_assert_cmpint(ipc_sysv_shm_read(shm, buf, sizeof(buf), 100), ==, 0);
+	span = ipc_sysv_shm_span(shm, 16, 96, &len);
+	g_assert_cmpuint(len, ==, 4);
+	g_assert_cmpmem(span, 4, "hell", 4);
+	g_assert_null(ipc_sysv_shm_span(shm, 16, 100, &len));
+	g_assert_cmpuint(len, ==, 0);
 
 	g_assert_cmpint(ipc_sysv_shm_set(id, -1, -1, 0604), ==, 0);
 	g_assert_cmpint(ipc_sysv_shm_info(id, &info), ==, 0);
