@@ -72,12 +72,32 @@ typedef struct {
 	size_t pos;      /* next byte of out to hand out */
 } MsgFile;
 
+/* msgmax, read from /proc at most once a second: every open wants it, and
+ * it seldom changes. */
+static long msgmax(void)
+{
+	static GMutex lock;
+	static long value;     /* protected by lock */
+	static gint64 read_at; /* protected by lock; 0: never */
+	gint64 now = g_get_monotonic_time();
+	long r;
+
+	g_mutex_lock(&lock);
+	if (!read_at || now - read_at > G_USEC_PER_SEC) {
+		value = ipc_sysv_msg_max();
+		read_at = value < 0 ? 0 : now;
+	}
+	r = value;
+	g_mutex_unlock(&lock);
+	return r;
+}
+
 static int open_queue(IpcfsHandle *h, bool typed)
 {
 	IpcSysvMsgInfo info;
 	MsgFile *f;
 	int id = ipcfs_sysv_id(h->name);
-	long max = ipc_sysv_msg_max();
+	long max = msgmax();
 	int r = id < 0 ? id : ipc_sysv_msg_info(id, &info);
 
 	if (r == 0 && max < 0)
