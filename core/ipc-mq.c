@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
@@ -141,20 +142,26 @@ ssize_t ipc_mq_receive(int mqd, void *buf, size_t size, unsigned *prio, int time
 	return n < 0 ? mq_errno(timeout_ms) : n;
 }
 
-/* Reads QSIZE from a queue's own text: "QSIZE:%-10lu NOTIFY:%-5d ...".
- * Every queue descriptor reads it (pread leaves the position alone), but only
- * if it was opened for reading. */
-static long long read_qsize(int mqd)
+/* Reads QSIZE and NOTIFY_PID from a queue's own text: "QSIZE:%-10lu
+ * NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d". Every queue descriptor reads it
+ * (pread leaves the position alone), but only if it was opened for reading. */
+static void read_queue_text(int mqd, IpcMqInfo *info)
 {
+	const char *pid;
 	char buf[128];
-	long long qsize;
 	ssize_t n;
 
+	info->qsize = -1;
+	info->notify_pid = 0;
 	n = pread(mqd, buf, sizeof(buf) - 1, 0);
 	if (n < 0)
-		return -1;
+		return;
 	buf[n] = '\0';
-	return sscanf(buf, "QSIZE:%lld", &qsize) == 1 ? qsize : -1;
+	if (sscanf(buf, "QSIZE:%lld", &info->qsize) != 1)
+		info->qsize = -1;
+	pid = strstr(buf, "NOTIFY_PID:");
+	if (pid)
+		info->notify_pid = atoi(pid + strlen("NOTIFY_PID:"));
 }
 
 int ipc_mq_getattr(int mqd, IpcMqInfo *info)
@@ -167,8 +174,8 @@ int ipc_mq_getattr(int mqd, IpcMqInfo *info)
 	    .maxmsg = attr.mq_maxmsg,
 	    .msgsize = attr.mq_msgsize,
 	    .curmsgs = attr.mq_curmsgs,
-	    .qsize = read_qsize(mqd),
 	};
+	read_queue_text(mqd, info);
 	return 0;
 }
 

@@ -23,6 +23,7 @@ typedef struct {
 	long msgsize;    /* largest message in bytes */
 	long curmsgs;    /* messages waiting now */
 	long long qsize; /* bytes held by waiting messages, -1 if unknown */
+	pid_t notify_pid; /* the process registered with mq_notify, 0 if none (or unknown) */
 } IpcMqInfo;
 
 typedef struct {
@@ -77,8 +78,8 @@ int ipc_mq_send(int mqd, const void *buf, size_t len, unsigned prio, int timeout
  * for ipc_mq_send (-EAGAIN when empty and not waiting). */
 ssize_t ipc_mq_receive(int mqd, void *buf, size_t size, unsigned *prio, int timeout_ms);
 
-/* Reads maxmsg, msgsize, curmsgs and qsize of an open queue (qsize -1 if
- * @mqd was opened write-only). */
+/* Reads maxmsg, msgsize, curmsgs, qsize and notify_pid of an open queue
+ * (qsize -1 and notify_pid 0 if @mqd was opened write-only). */
 int ipc_mq_getattr(int mqd, IpcMqInfo *info);
 
 /* Reads all of @info for queue @name, opened through the mqueue directory

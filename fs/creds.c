@@ -211,6 +211,19 @@ int ipcfs_creds_enter_saved(const IpcfsCreds *c)
 	return enter_caller();
 }
 
+char *ipcfs_creds_key(void)
+{
+	GString *key;
+
+	if (!caller.active)
+		return g_strdup("daemon");
+	key = g_string_new(NULL);
+	g_string_printf(key, "%u:%u", (unsigned)caller.uid, (unsigned)caller.gid);
+	for (int i = 0; i < caller.ngroups; i++)
+		g_string_append_printf(key, ",%u", (unsigned)caller.groups[i]);
+	return g_string_free(key, FALSE);
+}
+
 void ipcfs_creds_leave(void)
 {
 	if (caller.active)
@@ -343,13 +356,34 @@ refuse:
 	_exit(0);
 }
 
+/* SIGKILLs the child. It is the caller's own process and this worker acts
+ * for the caller without capabilities, which may not signal it (EPERM): the
+ * daemon's CAP_KILL is raised for this one call, and only it. */
+static void kill_child(int pidfd)
+{
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	const int i = CAP_TO_INDEX(CAP_KILL);
+	int r;
+
+	memcpy(data, caller.caps, sizeof(data));
+	for (int j = 0; j < _LINUX_CAPABILITY_U32S_3; j++)
+		data[j].effective = 0;
+	data[i].effective = data[i].permitted & CAP_TO_MASK(CAP_KILL);
+	caps_set(data);
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	data[i].effective = 0;
+	r = caps_set(data);
+	if (r < 0)
+		g_critical("a worker could not drop CAP_KILL again: %s", g_strerror(-r));
+}
+
 /* Ends the child if it is still there and reaps it. The pidfd names this
  * child only, even once its pid is reused. With SIGCHLD ignored the kernel
  * reaps it itself, and waitpid just fails. */
 static void child_end(pid_t pid, int pidfd)
 {
 	if (pidfd >= 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		kill_child(pidfd);
 		close(pidfd);
 	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

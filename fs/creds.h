@@ -25,6 +25,11 @@
  * ipcfs_creds_leave(). */
 int ipcfs_creds_enter(fuse_req_t req);
 
+/* Names the credentials this thread acts with now, between enter and leave
+ * ("daemon" when it acts as itself): two callers with the same name are
+ * granted and refused the same things. g_free it. */
+char *ipcfs_creds_key(void);
+
 /* Returns to the daemon's own credentials. */
 void ipcfs_creds_leave(void);
 

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+#include "ipc-holders.h"
 #include "ipc-mq.h"
 
 #define IPCFS_INO_LIMITS    2
@@ -25,16 +26,17 @@
 #define IPCFS_INO_SHM       4
 #define IPCFS_INO_SEM       5
 #define IPCFS_INO_MQ_CREATE 6
-#define IPCFS_INO_SYSV      7
-#define IPCFS_INO_SYSV_SHM        8
-#define IPCFS_INO_SYSV_SHM_CREATE 9
-#define IPCFS_INO_SYSV_SHM_KEYS   10
-#define IPCFS_INO_SYSV_MSG        11
-#define IPCFS_INO_SYSV_MSG_CREATE 12
-#define IPCFS_INO_SYSV_MSG_KEYS   13
-#define IPCFS_INO_SYSV_SEM        14
-#define IPCFS_INO_SYSV_SEM_CREATE 15
-#define IPCFS_INO_SYSV_SEM_KEYS   16
+#define IPCFS_INO_PIPES     7
+#define IPCFS_INO_SYSV      8
+#define IPCFS_INO_SYSV_SHM        9
+#define IPCFS_INO_SYSV_SHM_CREATE 10
+#define IPCFS_INO_SYSV_SHM_KEYS   11
+#define IPCFS_INO_SYSV_MSG        12
+#define IPCFS_INO_SYSV_MSG_CREATE 13
+#define IPCFS_INO_SYSV_MSG_KEYS   14
+#define IPCFS_INO_SYSV_SEM        15
+#define IPCFS_INO_SYSV_SEM_CREATE 16
+#define IPCFS_INO_SYSV_SEM_KEYS   17
 #define IPCFS_INO_FIRST_DYNAMIC   32
 
 typedef struct IpcfsKind IpcfsKind;
@@ -48,6 +50,8 @@ typedef struct {
 	long mq_msgsize;
 	int mq_dirfd;    /* mqueue filesystem root, or -1 if none could be had */
 	int shm_dirfd;   /* /dev/shm */
+	dev_t mq_dev;    /* device of the mqueue filesystem (0 if none), and of /dev/shm: */
+	dev_t shm_dev;   /* what holders look for in other processes' descriptors */
 	bool as_root;    /* the daemon runs as root: act with each caller's credentials */
 } IpcfsConfig;
 
@@ -107,7 +111,8 @@ struct IpcfsKind {
 	int (*stat)(const char *name, struct stat *st);
 	int (*create)(const char *name, mode_t mode);
 	int (*remove)(const char *name);
-	/* Where the object lives as a file, for chmod/chown/utimens. */
+	/* Where the object lives as a file, for chmod/chown/utimens. NULL:
+	 * refused, as are create and remove when NULL. */
 	int (*backing)(const char *name, int *dirfd, char **file);
 	/* Kinds that are not files (System V) set attributes here instead:
 	 * the FUSE_SET_ATTR_* bits of @to_set from @attr. */
@@ -125,6 +130,12 @@ struct IpcfsKind {
 	 * the keys in use (NULL on failure). */
 	int (*key_lookup)(const char *key, ino_t *object_id, char **name);
 	int (*keys)(GPtrArray **keys);
+	/* list and stat depend on who asks (pipes/): tree.c runs them with the
+	 * caller's credentials. */
+	bool as_caller;
+	/* The key under which a scan of /proc finds the object whose kernel
+	 * inode is @object_id (holders.c); NULL: the kind has no holders. */
+	void (*held_key)(ino_t object_id, IpcHeldKey *key);
 };
 
 extern const IpcfsKind ipcfs_mq_kind;
@@ -133,6 +144,13 @@ extern const IpcfsKind ipcfs_sem_kind;
 extern const IpcfsKind ipcfs_sysv_shm_kind;
 extern const IpcfsKind ipcfs_sysv_msg_kind;
 extern const IpcfsKind ipcfs_sysv_sem_kind;
+extern const IpcfsKind ipcfs_pipes_kind;
+
+/* The held_key of files in /dev/shm: shm/ and sem/ (shm.c). */
+void ipcfs_shm_held_key(ino_t object_id, IpcHeldKey *key);
+
+/* KIND/NAME/holders (holders.c), in every kind with held_key. */
+extern const IpcfsFile ipcfs_holders_file;
 
 /* The handlers of a semaphore file (sem.c): sem/NAME/value, and shm's
  * sem@OFFSET, whose own open puts an IpcSem in h->state. */

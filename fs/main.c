@@ -8,6 +8,7 @@
  */
 #define G_LOG_DOMAIN "ipcfs"
 
+#include "holders.h"
 #include "ipc-shm.h"
 #include "later.h"
 #include "node.h"
@@ -150,6 +151,13 @@ static void raise_fd_limit(void)
 	}
 }
 
+static dev_t dir_dev(int dirfd)
+{
+	struct stat st;
+
+	return dirfd >= 0 && fstat(dirfd, &st) == 0 ? st.st_dev : 0;
+}
+
 /* The daemon's own /dev/shm and mqueue filesystem, or the target's. */
 static int open_ipc_dirs(const char *target)
 {
@@ -164,8 +172,10 @@ static int open_ipc_dirs(const char *target)
 			return -1;
 		}
 	}
+	ipcfs_config.shm_dev = dir_dev(ipcfs_config.shm_dirfd);
 	if (ipcfs_config.mq_dirfd < 0)
 		ipcfs_config.mq_dirfd = ipc_mq_dir_open();
+	ipcfs_config.mq_dev = dir_dev(ipcfs_config.mq_dirfd);
 	if (ipcfs_config.mq_dirfd < 0)
 		g_warning("mq/ cannot list queues: /dev/mqueue is not mounted and a private "
 			  "mqueue mount needs root (%s); mount it with: "
@@ -260,7 +270,9 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (fuse_daemonize(cmd.foreground) != 0)
 		goto out_unmount;
+	ipcfs_holders_init(cmd.mountpoint);
 	ret = run(se, &cmd) < 0 ? 1 : 0;
+	ipcfs_holders_free();
 
 out_unmount:
 	fuse_session_unmount(se);

@@ -12,6 +12,7 @@
 
 #include "creds.h"
 #include "ipc-name.h"
+#include "ipc-sysv-limits.h"
 #include "ipcfs.h"
 #include "later.h"
 
@@ -84,6 +85,11 @@ static int create_queue(const char *name, mode_t mode, long maxmsg, long msgsize
 static int mq_create(const char *name, mode_t mode)
 {
 	return create_queue(name, mode, 0, 0);
+}
+
+static void mq_held_key(ino_t object_id, IpcHeldKey *key)
+{
+	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_config.mq_dev, object_id};
 }
 
 static int mq_backing(const char *name, int *dirfd, char **file)
@@ -737,8 +743,8 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 
 	if (r < 0)
 		return r;
-	g_string_printf(h->text, "maxmsg %ld\nmsgsize %ld\ncurmsgs %ld\nqsize %lld\n", info.maxmsg,
-			info.msgsize, info.curmsgs, info.qsize);
+	g_string_printf(h->text, "maxmsg %ld\nmsgsize %ld\ncurmsgs %ld\nqsize %lld\nnotify_pid %d\n",
+			info.maxmsg, info.msgsize, info.curmsgs, info.qsize, (int)info.notify_pid);
 	return 0;
 }
 
@@ -781,7 +787,7 @@ static const IpcfsFile info_file = {
 
 static const IpcfsFile *const mq_files[] = {
 	&send_file,  &send_prio_file, &send_lines_file, &recv_file,
-	&recv_prio_file, &recv_lines_file, &info_file,  NULL,
+	&recv_prio_file, &recv_lines_file, &info_file,  &ipcfs_holders_file, NULL,
 };
 
 const IpcfsKind ipcfs_mq_kind = {
@@ -794,6 +800,7 @@ const IpcfsKind ipcfs_mq_kind = {
 	.create = mq_create,
 	.remove = ipc_mq_unlink,
 	.backing = mq_backing,
+	.held_key = mq_held_key,
 };
 
 /* mq/.create: "[maxmsg=N] [msgsize=N] [mode=OCTAL] NAME" makes a queue. */
@@ -840,6 +847,24 @@ static void print_rlimit(GString *out, pid_t pid)
 				       (unsigned long long)rl.rlim_cur);
 }
 
+/* System V limits, each use beside its limit as NAME_used (shmall and its
+ * use in pages). Left out if the kernel has no System V IPC. */
+static void print_sysv_limits(GString *out)
+{
+	IpcSysvLimits l;
+
+	if (ipc_sysv_limits(&l) < 0)
+		return;
+	g_string_append_printf(out,
+			       "shmmax %llu\nshmall %llu\nshmall_used %llu\nshmmni %llu\n"
+			       "shmmni_used %llu\nmsgmax %llu\nmsgmnb %llu\nmsgmni %llu\n"
+			       "msgmni_used %llu\nsemmsl %llu\nsemmns %llu\nsemmns_used %llu\n"
+			       "semopm %llu\nsemmni %llu\nsemmni_used %llu\n",
+			       l.shmmax, l.shmall, l.shm_pages, l.shmmni, l.shm_segments, l.msgmax,
+			       l.msgmnb, l.msgmni, l.msg_queues, l.semmsl, l.semmns, l.sem_count,
+			       l.semopm, l.semmni, l.sem_sets);
+}
+
 static int limits_snapshot(IpcfsHandle *h, fuse_req_t req)
 {
 	IpcMqLimits l;
@@ -852,6 +877,7 @@ static int limits_snapshot(IpcfsHandle *h, fuse_req_t req)
 			"msgsize_default %ld\n",
 			l.msg_max, l.msgsize_max, l.queues_max, l.msg_default, l.msgsize_default);
 	print_rlimit(h->text, fuse_req_ctx(req)->pid);
+	print_sysv_limits(h->text);
 	return 0;
 }
 

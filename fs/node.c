@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const IpcfsKind *const ipcfs_kinds[] = {&ipcfs_mq_kind,	    &ipcfs_shm_kind,
-				       &ipcfs_sem_kind,	    &ipcfs_sysv_shm_kind,
-				       &ipcfs_sysv_msg_kind, &ipcfs_sysv_sem_kind,
-				       NULL};
+const IpcfsKind *const ipcfs_kinds[] = {
+	&ipcfs_mq_kind,	      &ipcfs_shm_kind,	    &ipcfs_sem_kind,	  &ipcfs_pipes_kind,
+	&ipcfs_sysv_shm_kind, &ipcfs_sysv_msg_kind, &ipcfs_sysv_sem_kind, NULL,
+};
 
 #define N_KINDS (G_N_ELEMENTS(ipcfs_kinds) - 1)
 
@@ -30,6 +30,7 @@ static IpcfsNode fixed_nodes[] = {
 	{.ino = IPCFS_INO_MQ, .type = NODE_KIND, .kind = &ipcfs_mq_kind},
 	{.ino = IPCFS_INO_SHM, .type = NODE_KIND, .kind = &ipcfs_shm_kind},
 	{.ino = IPCFS_INO_SEM, .type = NODE_KIND, .kind = &ipcfs_sem_kind},
+	{.ino = IPCFS_INO_PIPES, .type = NODE_KIND, .kind = &ipcfs_pipes_kind},
 	{.ino = IPCFS_INO_MQ_CREATE, .type = NODE_FILE, .kind = &ipcfs_mq_kind,
 	 .file = &ipcfs_mq_create_file},
 	{.ino = IPCFS_INO_SYSV, .type = NODE_DIR},
@@ -57,6 +58,7 @@ static const struct {
 	{FUSE_ROOT_ID, "mq", IPCFS_INO_MQ},
 	{FUSE_ROOT_ID, "shm", IPCFS_INO_SHM},
 	{FUSE_ROOT_ID, "sem", IPCFS_INO_SEM},
+	{FUSE_ROOT_ID, "pipes", IPCFS_INO_PIPES},
 	{FUSE_ROOT_ID, "sysv", IPCFS_INO_SYSV},
 	{FUSE_ROOT_ID, "limits", IPCFS_INO_LIMITS},
 	{IPCFS_INO_MQ, ".create", IPCFS_INO_MQ_CREATE},
@@ -251,6 +253,25 @@ int ipcfs_node_fstat(IpcfsNode *node, struct stat *st)
 	}
 	g_mutex_unlock(&table_lock);
 	return r;
+}
+
+bool ipcfs_node_object(fuse_ino_t ino, const IpcfsKind **kind, ino_t *object_id,
+		       const IpcfsFile **file)
+{
+	gint64 key = ino;
+	IpcfsNode *node;
+	bool found;
+
+	g_mutex_lock(&table_lock);
+	node = g_hash_table_lookup(by_ino, &key);
+	found = node && node->name;
+	if (found) {
+		*kind = node->kind;
+		*object_id = node->object_id;
+		*file = node->file;
+	}
+	g_mutex_unlock(&table_lock);
+	return found;
 }
 
 void ipcfs_node_forget(fuse_ino_t ino, guint64 n)

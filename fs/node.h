@@ -76,6 +76,11 @@ void ipcfs_node_close(IpcfsNode *node, IpcfsHandle *h);
  * removed while open. -ENOENT if none is open. */
 int ipcfs_node_fstat(IpcfsNode *node, struct stat *st);
 
+/* The kind, object inode and file of node @ino, copied under the table lock;
+ * false if there is no such node or it stands for no object. */
+bool ipcfs_node_object(fuse_ino_t ino, const IpcfsKind **kind, ino_t *object_id,
+		       const IpcfsFile **file);
+
 /* Drops @n lookups; frees the node at zero. Fixed nodes are never counted
  * nor freed. */
 void ipcfs_node_forget(fuse_ino_t ino, guint64 n);

@@ -186,7 +186,7 @@ static const IpcfsFile value_file = {
 	.release = ipcfs_sem_release,
 };
 
-static const IpcfsFile *const sem_files[] = {&value_file, NULL};
+static const IpcfsFile *const sem_files[] = {&value_file, &ipcfs_holders_file, NULL};
 
 const IpcfsKind ipcfs_sem_kind = {
 	.dirname = "sem",
@@ -198,4 +198,5 @@ const IpcfsKind ipcfs_sem_kind = {
 	.create = sem_create,
 	.remove = sem_remove,
 	.backing = sem_backing,
+	.held_key = ipcfs_shm_held_key,
 };

@@ -145,7 +145,12 @@ static const IpcfsFile info_file = {
 	.release = fd_release,
 };
 
-static const IpcfsFile *const shm_files[] = {&data_file, &info_file, NULL};
+static const IpcfsFile *const shm_files[] = {&data_file, &info_file, &ipcfs_holders_file, NULL};
+
+void ipcfs_shm_held_key(ino_t object_id, IpcHeldKey *key)
+{
+	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_config.shm_dev, object_id};
+}
 
 /* sem@OFFSET: the unnamed semaphore at that offset of the object, as
  * sem/NAME/value shows a named one. Using it needs read and write
@@ -209,4 +214,5 @@ const IpcfsKind ipcfs_shm_kind = {
 	.remove = shm_remove,
 	.backing = shm_backing,
 	.unlisted_file = shm_unlisted_file,
+	.held_key = ipcfs_shm_held_key,
 };

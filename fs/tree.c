@@ -45,8 +45,10 @@ static void fill_fixed(const IpcfsNode *node, struct stat *st)
 		st->st_mode = S_IFREG | node->file->perm_mask;
 		st->st_nlink = 1;
 	} else {
-		/* Kind directories: anyone may try to create; the kernel decides. */
-		st->st_mode = node->type == NODE_KIND ? S_IFDIR | 01777 : S_IFDIR | 0755;
+		/* Kind directories: anyone may try to create; the kernel decides.
+		 * Kinds without create (pipes/, System V's) are only looked at. */
+		st->st_mode = node->type == NODE_KIND && node->kind->create ? S_IFDIR | 01777
+									    : S_IFDIR | 0755;
 		st->st_nlink = 2;
 	}
 }
@@ -136,6 +138,10 @@ static double attr_timeout(const IpcfsNode *node)
 
 static double entry_timeout(const IpcfsNode *node)
 {
+	/* mq/.create gives way to a queue of that name (lookup_object): its
+	 * entry is a name of the kind. */
+	if (node->ino == IPCFS_INO_MQ_CREATE)
+		return ipcfs_watch_covers(node->kind) ? WATCHED_TIMEOUT : OBJECT_TIMEOUT;
 	if (!node->name)
 		return FIXED_TIMEOUT;
 	/* Each open of these must look up (and get) a new inode. */
@@ -165,21 +171,26 @@ static const IpcfsFile *object_file(const IpcfsKind *kind, const char *name)
 }
 
 /* Lookup of NAME in a kind directory: invalid names simply do not exist
- * (mkdir then says why), names too long say so at once. */
+ * (mkdir then says why), names too long say so at once. A fixed entry
+ * (.create, by-key) is found when no object has its name: mq/.create is a
+ * name a queue can have too (a program may mq_open "/.create"). Such a
+ * queue is an object like any other, listed and reachable: while it exists
+ * it has the name, and the file is back once it is gone. Hiding the queue
+ * instead would break "ls lists every object". */
 static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct stat *st,
 				int *err)
 {
-	IpcfsNode *node = ipcfs_node_fixed_child(kind->ino, name);
+	IpcfsNode *node;
 
-	if (node) {
-		*err = ipcfs_node_stat(node, NULL, st);
-		return node;
-	}
 	*err = kind->name_check(name);
 	if (*err == -EINVAL)
 		*err = -ENOENT;
 	if (*err == 0)
 		*err = kind->stat(name, st);
+	if (*err < 0 && (node = ipcfs_node_fixed_child(kind->ino, name))) {
+		*err = ipcfs_node_stat(node, NULL, st);
+		return node;
+	}
 	if (*err < 0)
 		return NULL;
 	/* That stat gives the entry's attributes too: no second one. */
@@ -261,18 +272,37 @@ static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, struct st
 	return node;
 }
 
+/* A kind whose objects depend on who asks (pipes/) is listed and stat'd
+ * with the caller's credentials, from ipcfs_lookup, _getattr, _opendir and
+ * _readdir(plus). Returns 0 or -errno; pair with leave_as_caller. */
+static int enter_as_caller(fuse_req_t req, const IpcfsNode *node)
+{
+	return node && node->kind && node->kind->as_caller ? ipcfs_creds_enter(req) : 0;
+}
+
+static void leave_as_caller(const IpcfsNode *node)
+{
+	if (node && node->kind && node->kind->as_caller)
+		ipcfs_creds_leave();
+}
+
 static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	IpcfsNode *dir = ipcfs_node_get(parent);
 	IpcfsNode *node;
 	struct stat st;
-	int err;
+	int entered, err;
 
 	if (!dir) {
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	node = lookup_in(dir, name, &st, &err);
+	entered = enter_as_caller(req, dir);
+	err = entered;
+	node = entered ? NULL : lookup_in(dir, name, &st, &err);
+	/* Leave whether or not the lookup found the name. */
+	if (entered == 0)
+		leave_as_caller(dir);
 	if (node)
 		reply_entry(req, node, &st);
 	else
@@ -302,7 +332,11 @@ static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	r = ipcfs_node_stat(node, fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, &st);
+	r = enter_as_caller(req, node);
+	if (r == 0) {
+		r = ipcfs_node_stat(node, fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, &st);
+		leave_as_caller(node);
+	}
 	if (r < 0)
 		ipcfs_reply_err(req, r);
 	else
@@ -317,7 +351,7 @@ static int open_object(const IpcfsNode *node)
 	g_autofree char *file = NULL;
 	struct stat st;
 	int dirfd, fd;
-	int r = node->kind->backing(node->name, &dirfd, &file);
+	int r = node->kind->backing ? node->kind->backing(node->name, &dirfd, &file) : -EPERM;
 
 	if (r < 0)
 		return r;
@@ -436,11 +470,10 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 	int r;
 
 	kind = kind_dir(parent, &r);
-	/* System V objects are made through .create: the kernel picks their IDs. */
-	if (r == 0 && !kind->create)
-		r = -EPERM;
+	/* pipes/ and System V (made through .create: the kernel picks their
+	 * IDs) have no mkdir. */
 	if (r == 0)
-		r = kind->name_check(name);
+		r = kind->create ? kind->name_check(name) : -EPERM;
 	if (r == 0)
 		r = ipcfs_creds_enter(req);
 	if (r == 0) {
@@ -463,7 +496,7 @@ static void ipcfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	kind = kind_dir(parent, &r);
 	if (r == 0)
-		r = kind->name_check(name);
+		r = kind->remove ? kind->name_check(name) : -EPERM;
 	if (r == -EINVAL)
 		r = -ENOENT;
 	if (r == 0)
@@ -523,11 +556,17 @@ static int list_names(const IpcfsNode *dir, GPtrArray **names)
 		ipcfs_node_fixed_names(dir->ino, *names);
 		return 0;
 	case NODE_KIND:
-		ipcfs_node_fixed_names(dir->ino, *names);
 		r = dir->kind->list(&objects);
-		if (r == 0)
-			g_ptr_array_extend_and_steal(*names, g_steal_pointer(&objects));
-		return r;
+		if (r < 0)
+			return r;
+		/* A fixed entry is listed unless an object has its name. */
+		ipcfs_node_fixed_names(dir->ino, *names);
+		for (guint i = (*names)->len; i-- > 0;)
+			if (g_ptr_array_find_with_equal_func(objects, (*names)->pdata[i], g_str_equal,
+							     NULL))
+				g_ptr_array_remove_index(*names, i);
+		g_ptr_array_extend_and_steal(*names, g_steal_pointer(&objects));
+		return 0;
 	case NODE_OBJECT:
 		for (const IpcfsFile *const *f = dir->kind->files; *f; f++)
 			g_ptr_array_add(*names, g_strdup((*f)->name));
@@ -546,8 +585,12 @@ static void ipcfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 {
 	IpcfsNode *dir = ipcfs_node_get(ino);
 	GPtrArray *names = NULL;
-	int r = dir ? list_names(dir, &names) : -ESTALE;
+	int r = dir ? enter_as_caller(req, dir) : -ESTALE;
 
+	if (r == 0) {
+		r = list_names(dir, &names);
+		leave_as_caller(dir);
+	}
 	if (r < 0) {
 		if (names)
 			g_ptr_array_unref(names);
@@ -609,7 +652,12 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 	IpcfsNode *dir = ipcfs_node_get(ino);
 	g_autofree char *buf = g_malloc(size);
 	size_t used = 0;
+	int r = enter_as_caller(req, dir);
 
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
 	for (guint64 i = MAX(off, 0); dir && i < names->len; i++) {
 		size_t n = add_entry(req, dir, names->pdata[i], buf + used, size - used, i + 1,
 				     plus);
@@ -620,6 +668,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			break;
 		used += n;
 	}
+	leave_as_caller(dir);
 	fuse_reply_buf(req, buf, used);
 }
 

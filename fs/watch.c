@@ -57,18 +57,13 @@ static gint shm_watched;
 static gint mq_watched;
 static GThread *thread;
 
-/* The kinds whose objects are files that inotify can watch; System V
- * objects are not, and nothing tells of their changes. */
-static bool is_file_kind(const IpcfsKind *kind)
-{
-	return kind == &ipcfs_mq_kind || kind == &ipcfs_shm_kind || kind == &ipcfs_sem_kind;
-}
-
 bool ipcfs_watch_covers(const IpcfsKind *kind)
 {
-	if (!is_file_kind(kind))
-		return false;
-	return g_atomic_int_get(kind == &ipcfs_mq_kind ? &mq_watched : &shm_watched);
+	if (kind == &ipcfs_mq_kind)
+		return g_atomic_int_get(&mq_watched);
+	if (kind == &ipcfs_shm_kind || kind == &ipcfs_sem_kind)
+		return g_atomic_int_get(&shm_watched);
+	return false;
 }
 
 /* Deletes the kernel's entry of @name and its directory inode @ino. */
@@ -107,9 +102,12 @@ static void check_everything(void)
 {
 	g_debug("watch: event queue overflowed, checking every known name");
 	for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++) {
-		if (!is_file_kind(*k))
+		g_autoptr(GPtrArray) names = NULL;
+
+		/* The other kinds are cached briefly, never invalidated. */
+		if (!ipcfs_watch_covers(*k))
 			continue;
-		g_autoptr(GPtrArray) names = ipcfs_node_names(*k);
+		names = ipcfs_node_names(*k);
 
 		for (guint i = 0; i < names->len; i++)
 			check_name(*k, names->pdata[i], ENTRY_EVENTS | IN_ATTRIB);

@@ -31,11 +31,13 @@ NS_ENV = "IPCFS_BENCH_NS"
 FULL = dict(reps=7, q=1000, rounds=10, msg=32, floor_n=10000,
             shm_size=1 << 30, shm_bs=1 << 20, shm_reps=5, rand_bs=4096, rand_n=100000,
             sem_n=10000, script_n=10000, script_reps=3,
-            ls_shm=10000, ls_mq=1000, ls_reps=11, batch_n=1000, batch_rounds=20)
+            ls_shm=10000, ls_mq=1000, ls_reps=11, batch_n=1000, batch_rounds=20,
+            hold_procs=1000, hold_fds=10, hold_queues=100, hold_reps=5)
 QUICK = dict(reps=1, q=50, rounds=2, msg=32, floor_n=200,
              shm_size=16 << 20, shm_bs=1 << 20, shm_reps=1, rand_bs=4096, rand_n=500,
              sem_n=200, script_n=100, script_reps=1,
-             ls_shm=100, ls_mq=50, ls_reps=1, batch_n=50, batch_rounds=2)
+             ls_shm=100, ls_mq=50, ls_reps=1, batch_n=50, batch_rounds=2,
+             hold_procs=50, hold_fds=10, hold_queues=5, hold_reps=1)
 
 
 class Bench:
@@ -43,7 +45,7 @@ class Bench:
         self.args = args
         self.p = dict(QUICK if args.quick else FULL)
         if args.reps:
-            for k in ("reps", "shm_reps", "script_reps", "ls_reps"):
+            for k in ("reps", "shm_reps", "script_reps", "ls_reps", "hold_reps"):
                 self.p[k] = args.reps
         b = os.path.abspath(args.build)
         self.build = b
@@ -56,6 +58,7 @@ class Bench:
         self.shmb = os.path.join(bd, "bench-shmbench")
         self.mass = os.path.join(bd, "bench-mass")
         self.sysvb = os.path.join(bd, "bench-sysvbench")
+        self.holdb = os.path.join(bd, "bench-holders")
         self.rows = []
         self.errors = []
         self.daemons = []
@@ -320,7 +323,7 @@ class Bench:
             return f.readline().strip()
 
     def case_sysv(self):
-        """8: System V send/recv vs msgsnd/msgrcv and the FUSE floor; semop via a file;
+        """9: System V send/recv vs msgsnd/msgrcv and the FUSE floor; semop via a file;
         a segment's data read and written in 1 MiB blocks vs a /dev/shm file."""
         p = self.p
         size = p["msg"]
@@ -350,12 +353,12 @@ class Bench:
                 lambda: self.num(self.sysvb, "semop", s, p["sem_n"]))
         finally:
             self.rmdir("sysv/sem", s)
-        self.row(8, "sysv send vs FUSE floor write", send, floor_w, "ns", "floor write",
+        self.row(9, "sysv send vs FUSE floor write", send, floor_w, "ns", "floor write",
                  send / floor_w, ("<=", 1.25), "msgsnd %.0f ns" % send_ref)
-        self.row(8, "sysv recv vs FUSE floor open+read+close", recv, floor_r, "ns",
+        self.row(9, "sysv recv vs FUSE floor open+read+close", recv, floor_r, "ns",
                  "floor open+read+close", recv / floor_r, ("<=", 1.25),
                  "msgrcv %.0f ns" % recv_ref)
-        self.row(8, "sysv semop post/wait via a semaphore file", v, ref, "ns", "semop",
+        self.row(9, "sysv semop post/wait via a semaphore file", v, ref, "ns", "semop",
                  v / ref)
         size, bs = p["shm_size"], p["shm_bs"]
         seg = self.sysv_make("shm", "size=%d" % size)
@@ -375,10 +378,52 @@ class Bench:
         finally:
             self.rmdir("sysv/shm", seg)
             self.rmdir("shm", "bseg")
-        self.row(8, "sysv segment seq read, 1 MiB blocks", rd, rd_ref, "MiB/s",
+        self.row(9, "sysv segment seq read, 1 MiB blocks", rd, rd_ref, "MiB/s",
                  "/dev/shm file", rd / rd_ref)
-        self.row(8, "sysv segment seq write, 1 MiB blocks", wr, wr_ref, "MiB/s",
+        self.row(9, "sysv segment seq write, 1 MiB blocks", wr, wr_ref, "MiB/s",
                  "/dev/shm file", wr / wr_ref)
+    def case_holders(self):
+        """8: who holds every pipe, every queue: holders files vs lsof."""
+        p = self.p
+        nproc, nfds, nq = p["hold_procs"], p["hold_fds"], p["hold_queues"]
+        self.sh(self.mass, "mq-create", "hq", str(nq), "1", "16")
+        crowd = subprocess.Popen([self.holdb, "hq", str(nproc), str(nfds), str(nq)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        last = [0.0]
+
+        def cat(kind):
+            # ipcfs keeps a scan for a second: every measurement pays for its own.
+            time.sleep(max(0.0, last[0] + 1.1 - time.monotonic()))
+            t = self.timed("sh", "-c", 'cat "$1"/%s/*/holders' % kind, "cat", self.mnt)
+            last[0] = time.monotonic()
+            return t
+
+        def lsof(*what):
+            return self.timed("lsof", "-n", "-P", "-w", *what)
+
+        def lines(kind):
+            time.sleep(1.1)
+            return int(self.sh("sh", "-c", 'cat "$1"/%s/*/holders | wc -l' % kind, "cat",
+                               self.mnt))
+
+        try:
+            if crowd.stdout.readline().strip() != "ready":
+                raise RuntimeError("bench-holders did not start its %d processes" % nproc)
+            # The work is done: one line per pipe end, one per queue descriptor.
+            if lines("pipes") < 2 * nproc or lines("mq") < nproc:
+                raise RuntimeError("holders miss some of the crowd's pipes or queues")
+            pipes, pipes_ref, mq, mq_ref = self.medians(
+                p["hold_reps"], lambda: cat("pipes"), lambda: lsof("+E"), lambda: cat("mq"),
+                lambda: lsof("/dev/mqueue"))
+        finally:
+            crowd.stdin.close()
+            crowd.wait(timeout=60)
+            self.sh(self.mass, "mq-unlink", "hq", str(nq))
+        what = "%d procs, %d fds" % (nproc, nproc * nfds)
+        self.row(8, "cat pipes/*/holders, " + what, pipes, pipes_ref, "s", "lsof +E",
+                 pipes / pipes_ref, ("<=", 1))
+        self.row(8, "cat mq/*/holders, " + what, mq, mq_ref, "s", "lsof /dev/mqueue",
+                 mq / mq_ref, ("<=", 1))
 
     CASES = {
         "1": ("messages and FUSE floor", "case_messages", (1, 2)),
@@ -387,7 +432,8 @@ class Bench:
         "5": ("scripting", "case_scripting", (5,)),
         "6": ("listing", "case_listing", (6,)),
         "7": ("batch", "case_batch", (7,)),
-        "8": ("System V", "case_sysv", (8,)),
+        "8": ("holders", "case_holders", (8,)),
+        "9": ("System V", "case_sysv", (9,)),
     }
 
     def run(self):
@@ -493,7 +539,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smoke mode: tiny sizes, seconds")
     ap.add_argument("--json", help="where to write the JSON (default BUILD/bench.json)")
     ap.add_argument("--reps", type=int, help="repetitions per measurement")
-    ap.add_argument("--only", help="comma-separated case numbers (1-7; 2 runs with 1)")
+    ap.add_argument("--only", help="comma-separated case numbers (1-8; 2 runs with 1)")
     args = ap.parse_args()
     if os.environ.get(NS_ENV) != "1":
         if os.geteuid() != 0:

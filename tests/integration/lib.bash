@@ -114,6 +114,14 @@ pid_running() {
 
 pid_gone() { ! pid_running "$1"; }
 
+# in_fuse_wait PID — PID sleeps in the kernel waiting for the daemon's
+# answer (a parked read, write or sem wait), not just starting up.
+in_fuse_wait() {
+	local w=
+	read -r w <"/proc/$1/wchan" 2>/dev/null
+	[ "$w" = request_wait_answer ]
+}
+
 # wait_pid PID [SECONDS] — waits at most SECONDS (default 5, plus
 # SLACK_SECS) for a background job; sets WAIT_STATUS to its exit status.
 # Fails (and kills it) on timeout.
@@ -268,12 +276,29 @@ remove_objects() {
 	return 0
 }
 
+# parent_of PID — the parent's pid, or nothing if PID is gone.
+parent_of() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) } # after the command name, which may hold anything
+	set -- $stat
+	echo "$2"
+}
+
+# my_child PID — PID is still a child of this shell (running or a zombie).
+# Once reaped, its pid may be any process's, even another user's of the
+# machine: pids wrap quickly under load.
+my_child() { [ "$(parent_of "$1")" = "$BASHPID" ]; }
+
 common_teardown() {
-	local rc=0 pid
+	local rc=0 pid mine=()
 	for pid in "${BG_PIDS[@]}"; do
+		my_child "$pid" && mine+=("$pid")
+	done
+	for pid in "${mine[@]}"; do
 		kill -9 "$pid" 2>/dev/null
 	done
-	for pid in "${BG_PIDS[@]}"; do
+	for pid in "${mine[@]}"; do
 		wait_pid "$pid" 5 >/dev/null 2>&1
 	done
 	if [ -n "${IPCFS_PID:-}" ]; then

@@ -21,7 +21,8 @@ load lib
 	mkdir "$MNT/mq/$N.d"
 	assert_eq "maxmsg 3 msgsize 32 curmsgs 0" "$(mq-attr "$N")"
 	printf hello >"$MNT/mq/$N/send"
-	assert_eq "maxmsg 3"$'\n'"msgsize 32"$'\n'"curmsgs 1"$'\n'"qsize 5" "$(cat "$MNT/mq/$N/info")"
+	assert_eq "maxmsg 3"$'\n'"msgsize 32"$'\n'"curmsgs 1"$'\n'"qsize 5"$'\n'"notify_pid 0" \
+		"$(cat "$MNT/mq/$N/info")"
 	assert_eq hello "$(timeout 5 cat "$MNT/mq/$N/recv")"
 	listed "$MNT/mq" "$N.d"
 	rmdir "$MNT/mq/$N" "$MNT/mq/$N.d"

@@ -187,17 +187,18 @@ load lib
 @test ".create makes a queue with maxmsg, msgsize and mode (any order)" {
 	printf 'maxmsg=3 msgsize=64 mode=640 %s\n' "$N" >"$MNT/mq/.create"
 	printf 'mode=604 msgsize=128 maxmsg=5 %s' "$N.b" >"$MNT/mq/.create"
-	assert_eq "maxmsg 3"$'\n'"msgsize 64"$'\n'"curmsgs 0"$'\n'"qsize 0" "$(cat "$MNT/mq/$N/info")" "info"
+	assert_eq "maxmsg 3"$'\n'"msgsize 64"$'\n'"curmsgs 0"$'\n'"qsize 0"$'\n'"notify_pid 0" \
+		"$(cat "$MNT/mq/$N/info")" "info"
 	assert_eq "maxmsg 5 msgsize 128 curmsgs 0" "$(mq-attr "$N.b")"
 	assert_eq 640 "$(stat -c %a "$(kmq "$N")")" "mode of $N"
 	assert_eq 604 "$(stat -c %a "$(kmq "$N.b")")" "mode of $N.b"
 	assert_eq 640 "$(stat -c %a "$MNT/mq/$N")" "stat through the mount"
 }
 
-@test "info has exactly four lines in the documented format" {
+@test "info has exactly five lines in the documented format" {
 	mkq "$N" maxmsg=4 msgsize=100
 	printf hello >"$MNT/mq/$N/send"
-	printf '%s\n' "maxmsg 4" "msgsize 100" "curmsgs 1" "qsize 5" >"$OUT/want"
+	printf '%s\n' "maxmsg 4" "msgsize 100" "curmsgs 1" "qsize 5" "notify_pid 0" >"$OUT/want"
 	cmp "$OUT/want" "$MNT/mq/$N/info"
 }
 
@@ -263,16 +264,19 @@ maxmsg 5
 msgsize 16
 curmsgs 0
 qsize 0
+notify_pid 0
 --2--
 maxmsg 5
 msgsize 16
 curmsgs 1
 qsize 3
+notify_pid 0
 --3--
 maxmsg 5
 msgsize 16
 curmsgs 2
-qsize 6" "$output"
+qsize 6
+notify_pid 0" "$output"
 }
 
 @test "while read -r line < recv takes one message per turn" {

@@ -6,14 +6,6 @@
 
 load lib
 
-# in_fuse_wait PID — PID sleeps in the kernel waiting for the daemon's
-# answer (a parked read, write or sem wait), not just starting up.
-in_fuse_wait() {
-	local w=
-	read -r w <"/proc/$1/wchan" 2>/dev/null
-	[ "$w" = request_wait_answer ]
-}
-
 # all_in_fuse_wait PID... — every PID is in_fuse_wait.
 all_in_fuse_wait() {
 	local p

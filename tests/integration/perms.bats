@@ -4,72 +4,12 @@
 # without any of the daemon's capabilities, so the kernel grants or refuses
 # exactly what it would for that process calling the POSIX API itself.
 #
-# setup_file makes two ordinary users and a group ($U2 is a supplementary
-# member of $G, $U1 is not); teardown_file removes them. Each test mounts a
-# world-reachable mount point as root with -o allow_other.
+# users.bash makes two ordinary users and a group ($U2 is a supplementary
+# member of $G, $U1 is not). Each test mounts a world-reachable mount point
+# as root with -o allow_other.
 
 load lib
-
-IPCFS_NO_AUTOMOUNT=1
-
-# Retries while another useradd/groupadd holds the passwd lock.
-retry() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	"$@"
-}
-
-setup_file() {
-	export U1="ipcfs_u1_$$" U2="ipcfs_u2_$$" G="ipcfs_g_$$"
-	retry useradd -M -U -d /nonexistent -s /bin/bash "$U1"
-	retry useradd -M -U -d /nonexistent -s /bin/bash "$U2"
-	retry groupadd "$G"
-	retry usermod -a -G "$G" "$U2"
-}
-
-teardown_file() {
-	retry userdel "$U1" 2>/dev/null
-	retry userdel "$U2" 2>/dev/null
-	retry groupdel "$G" 2>/dev/null
-	# userdel removes the users' own groups (USERGROUPS_ENAB); make sure.
-	groupdel "$U1" 2>/dev/null
-	groupdel "$U2" 2>/dev/null
-	return 0
-}
-
-setup() {
-	common_setup
-	# bats' own temporary directories are 0700: the users could not reach
-	# a mount point there.
-	MNT=$(mktemp -d /tmp/ipcfs-perms.XXXXXX)
-	chmod 755 "$MNT"
-	start_ipcfs -o allow_other
-}
-
-teardown() {
-	local rc=0
-	common_teardown || rc=1
-	rmdir "$MNT" 2>/dev/null
-	return $rc
-}
-
-# as USER CMD... — runs CMD as USER: real, effective, saved and fs ids,
-# the user's own group and its supplementary groups, no capabilities.
-as() {
-	local u=$1
-	shift
-	setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"
-}
-
-# as_sh USER 'SHELL CODE' [ARGS...] — the same for shell code ($1... = ARGS).
-as_sh() {
-	local u=$1
-	shift
-	as "$u" bash -c "$1" as_sh "${@:2}"
-}
+load users
 
 E_ACCES="Permission denied"
 E_EPERM="Operation not permitted"

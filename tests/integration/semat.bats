@@ -16,8 +16,8 @@ mk_sems() {
 
 @test "the classic transfer: a bash reader using only sem@OFFSET, dd and od copies 1 MiB byte for byte" {
 	head -c 1048576 /dev/urandom >"$OUT/in"
-	shm-xfer "$N" <"$OUT/in" &
-	writer=$!
+	bg "$OUT/writer.log" shm-xfer "$N" <"$OUT/in"
+	writer=$BG_PID
 	wait_until -t 5 test -e "$MNT/shm/$N/data"
 	d=$MNT/shm/$N
 	: >"$OUT/out"
@@ -31,7 +31,7 @@ mk_sems() {
 		echo post >"$d/sem@0"
 		[ "$cnt" -eq 0 ] && break
 	done
-	wait "$writer"
+	wait "$writer" || fail "the writer: $(cat "$OUT/writer.log")"
 	cmp "$OUT/in" "$OUT/out"
 }
 
@@ -57,7 +57,7 @@ mk_sems() {
 	run timeout 1 bash -c 'echo wait > "$1"' x "$MNT/shm/$N/sem@0"
 	took_less_than 2000 "$start"
 	assert_eq 124 "$status"
-	bash -c 'echo wait 2 > "$1"; echo done > "$2"' x "$MNT/shm/$N/sem@0" "$OUT/done" &
+	bg /dev/null bash -c 'echo wait 2 > "$1"; echo done > "$2"' x "$MNT/shm/$N/sem@0" "$OUT/done"
 	echo post >"$MNT/shm/$N/sem@0"
 	sleep 0.3
 	[ ! -e "$OUT/done" ] || fail "wait 2 returned after one post"

@@ -4,9 +4,9 @@
 
 load lib
 
-@test "the root lists limits, mq, shm and sem" {
+@test "the root lists limits, mq, shm, sem and pipes" {
 	run ls "$MNT"
-	for e in limits mq shm sem; do
+	for e in limits mq shm sem pipes; do
 		assert_match "^$e\$" "$output" "ls of the root"
 	done
 	[ -d "$MNT/mq" ] && [ -d "$MNT/shm" ] && [ -d "$MNT/sem" ] && [ -f "$MNT/limits" ]
@@ -19,7 +19,7 @@ load lib
 		assert_eq "$(cat /proc/sys/fs/mqueue/$k)" "$(awk -v k=$k '$1 == k {print $2}' <<<"$output")" "limits $k"
 	done
 	assert_eq "$(ulimit -S -q)" "$(info_field "$MNT/limits" rlimit_msgqueue)" "rlimit_msgqueue"
-	assert_eq 6 "$(wc -l <<<"$output")" "line count"
+	assert_eq 21 "$(wc -l <<<"$output")" "line count (6 POSIX, 15 System V)"
 	assert_eq 12345 "$(ulimit -S -q 12345; info_field "$MNT/limits" rlimit_msgqueue)" "reader's soft limit"
 	echo 777 >/proc/sys/fs/mqueue/queues_max
 	assert_eq 777 "$(info_field "$MNT/limits" queues_max)" "fresh read"
