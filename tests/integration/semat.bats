@@ -16,7 +16,8 @@ mk_sems() {
 
 @test "the classic transfer: a bash reader using only sem@OFFSET, dd and od copies 1 MiB byte for byte" {
 	head -c 1048576 /dev/urandom >"$OUT/in"
-	bg "$OUT/writer.log" shm-xfer "$N" <"$OUT/in"
+	# A job started with & reads /dev/null unless its own command redirects.
+	bg "$OUT/writer.log" sh -c 'exec shm-xfer "$1" <"$2"' sh "$N" "$OUT/in"
 	writer=$BG_PID
 	wait_until -t 5 test -e "$MNT/shm/$N/data"
 	d=$MNT/shm/$N
@@ -68,7 +69,7 @@ mk_sems() {
 
 @test "sem@OFFSET is not listed, but stat and open work; bad offsets fail clearly" {
 	mk_sems
-	assert_eq "data info" "$(ls "$MNT/shm/$N" | tr '\n' ' ' | sed 's/ $//')"
+	assert_eq "data holders info" "$(ls "$MNT/shm/$N" | tr '\n' ' ' | sed 's/ $//')"
 	assert_eq "$(stat -c '%a %U' "$MNT/shm/$N/data")" "$(stat -c '%a %U' "$MNT/shm/$N/sem@64")" \
 		"the object's mode and owner"
 	assert_fails_with "$E_INVAL" cat "$MNT/shm/$N/sem@3"
