@@ -48,6 +48,7 @@ static int msg_info(int id, IpcSysvPerm *perm, struct stat *st)
 
 static const IpcfsSysvType msg_type = {
 	.kind = IPC_SYSV_MSG,
+	.held = IPC_HELD_SYSV_MSG,
 	.create = msg_create,
 	.list = ipc_sysv_msg_list,
 	.info = msg_info,
@@ -479,7 +480,8 @@ static const IpcfsFile info_file = {
 };
 
 static const IpcfsFile *const msg_files[] = {
-	&send_file, &send_type_file, &recv_file, &recv_type_file, &info_file, NULL,
+	&send_file, &send_type_file, &recv_file, &recv_type_file, &info_file, &ipcfs_holders_file,
+	NULL,
 };
 
 const IpcfsKind ipcfs_sysv_msg_kind = {
@@ -493,6 +495,7 @@ const IpcfsKind ipcfs_sysv_msg_kind = {
 	.set_attrs = msg_set_attrs,
 	.key_lookup = msg_key_lookup,
 	.keys = msg_keys,
+	.held_key = msg_held_key,
 };
 
 const IpcfsFile ipcfs_sysv_msg_create_file = {

@@ -45,6 +45,7 @@ static int sem_info(int id, IpcSysvPerm *perm, struct stat *st)
 
 static const IpcfsSysvType sem_type = {
 	.kind = IPC_SYSV_SEM,
+	.held = IPC_HELD_SYSV_SEM,
 	.create = sem_create,
 	.list = ipc_sysv_sem_list,
 	.info = sem_info,
@@ -320,7 +321,7 @@ static const IpcfsFile info_file = {
 	.snapshot = info_snapshot,
 };
 
-static const IpcfsFile *const sem_files[] = {&op_file, &info_file, NULL};
+static const IpcfsFile *const sem_files[] = {&op_file, &info_file, &ipcfs_holders_file, NULL};
 
 const IpcfsKind ipcfs_sysv_sem_kind = {
 	.dirname = "sem",
@@ -335,6 +336,7 @@ const IpcfsKind ipcfs_sysv_sem_kind = {
 	.members = sem_members,
 	.key_lookup = sem_key_lookup,
 	.keys = sem_keys,
+	.held_key = sem_held_key,
 };
 
 const IpcfsFile ipcfs_sysv_sem_create_file = {

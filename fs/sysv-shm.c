@@ -41,6 +41,7 @@ static int shm_info(int id, IpcSysvPerm *perm, struct stat *st)
 
 static const IpcfsSysvType shm_type = {
 	.kind = IPC_SYSV_SHM,
+	.held = IPC_HELD_SYSV_SHM,
 	.create = shm_create,
 	.list = ipc_sysv_shm_list,
 	.info = shm_info,
@@ -138,7 +139,7 @@ static const IpcfsFile info_file = {
 	.snapshot = info_snapshot,
 };
 
-static const IpcfsFile *const shm_files[] = {&data_file, &info_file, NULL};
+static const IpcfsFile *const shm_files[] = {&data_file, &info_file, &ipcfs_holders_file, NULL};
 
 const IpcfsKind ipcfs_sysv_shm_kind = {
 	.dirname = "shm",
@@ -151,6 +152,7 @@ const IpcfsKind ipcfs_sysv_shm_kind = {
 	.set_attrs = shm_set_attrs,
 	.key_lookup = shm_key_lookup,
 	.keys = shm_keys,
+	.held_key = shm_held_key,
 };
 
 const IpcfsFile ipcfs_sysv_shm_create_file = {

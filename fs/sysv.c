@@ -173,6 +173,12 @@ int ipcfs_sysv_keys(const IpcfsSysvType *t, GPtrArray **keys)
 	return 0;
 }
 
+/* Holders know an object by its ID. */
+void ipcfs_sysv_held_key(const IpcfsSysvType *t, ino_t object_id, IpcHeldKey *key)
+{
+	*key = (IpcHeldKey){t->held, 0, (object_id & ~REMOVED_BIT) - 1};
+}
+
 void ipcfs_sysv_create_write(const IpcfsSysvType *t, fuse_req_t req, IpcfsHandle *h,
 			     const char *buf, size_t size)
 {

@@ -18,6 +18,7 @@
 /* A System V kind, for sysv.c. */
 typedef struct {
 	IpcSysvKind kind;
+	IpcHeldType held; /* how holders.c finds its users */
 	int (*create)(const IpcSysvCreate *c); /* returns the new ID */
 	int (*list)(GArray **ids);
 	/* The object's owner and mode, and its times (and size) in @st. */
@@ -41,6 +42,7 @@ int ipcfs_sysv_set_attrs(const IpcfsSysvType *t, const char *name, const struct 
 int ipcfs_sysv_key_lookup(const IpcfsSysvType *t, const char *key, ino_t *object_id,
 			  char **name);
 int ipcfs_sysv_keys(const IpcfsSysvType *t, GPtrArray **keys);
+void ipcfs_sysv_held_key(const IpcfsSysvType *t, ino_t object_id, IpcHeldKey *key);
 
 /* `.create`: a write makes an object; a read on the same open file then
  * gives its ID and a newline, once, whatever the offset. */
@@ -53,8 +55,9 @@ void ipcfs_sysv_create_read(fuse_req_t req, IpcfsHandle *h, size_t size, off_t o
 void ipcfs_sysv_print_perm(GString *out, const IpcSysvPerm *perm);
 
 /* Defines the IpcfsKind callbacks NAME_list, NAME_stat, NAME_remove,
- * NAME_set_attrs, NAME_key_lookup, NAME_keys and NAME_create_write (for
- * .create) of a System V kind, served by sysv.c for @type. */
+ * NAME_set_attrs, NAME_key_lookup, NAME_keys, NAME_held_key and
+ * NAME_create_write (for .create) of a System V kind, served by sysv.c for
+ * @type. */
 #define IPCFS_SYSV_KIND_CALLBACKS(name, type)                                                       \
 	static int name##_list(GPtrArray **names) { return ipcfs_sysv_list(&type, names); }       \
 	static int name##_stat(const char *id, struct stat *st)                                    \
@@ -71,6 +74,10 @@ void ipcfs_sysv_print_perm(GString *out, const IpcSysvPerm *perm);
 		return ipcfs_sysv_key_lookup(&type, key, object_id, id);                           \
 	}                                                                                          \
 	static int name##_keys(GPtrArray **keys) { return ipcfs_sysv_keys(&type, keys); }         \
+	static void name##_held_key(ino_t object_id, IpcHeldKey *key)                              \
+	{                                                                                          \
+		ipcfs_sysv_held_key(&type, object_id, key);                                        \
+	}                                                                                          \
 	static void name##_create_write(fuse_req_t req, IpcfsHandle *h, const char *buf,           \
 					size_t size, off_t off, int flags)                         \
 	{                                                                                          \

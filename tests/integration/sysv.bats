@@ -85,7 +85,7 @@ ipcs_row() { ipcs "$1" | awk -v id="$2" '$2 == id'; }
 	assert_eq 3 "$(info_field "$S/msg/$msg/info" cbytes)" "queue cbytes"
 	assert_eq 620 "$(stat -c %a "$S/msg/$msg")" "queue mode"
 	assert_eq 4 "$(info_field "$S/sem/$sem/info" nsems)" "set nsems"
-	assert_eq "0 1 2 3 info op" "$(ls "$S/sem/$sem" | sort | xargs)" "set files"
+	assert_eq "0 1 2 3 holders info op" "$(ls "$S/sem/$sem" | sort | xargs)" "set files"
 	assert_eq 7 "$(cat "$S/sem/$sem/2")" "semaphore value"
 	assert_match "^sem 2 value 7 ncount 0 zcount 0 pid [1-9]" "$(grep '^sem 2 ' "$S/sem/$sem/info")" "info line"
 	for k in shm msg sem; do
@@ -172,6 +172,24 @@ ipcs_row() { ipcs "$1" | awk -v id="$2" '$2 == id'; }
 	wait_until -t 1 test ! -e "$S/shm/$id"
 }
 
+@test "holders: programs that attach a segment, and users of the mount" {
+	local id q holder
+	id=$(mk shm "size=64")
+	q=$(mk msg "")
+	mkfifo "$OUT/hold"
+	# It holds the segment until its stdin, the FIFO, ends.
+	bg "$OUT/holder" sh -c 'exec sysv-ipc shm-hold "$1" <"$2"' sh "$id" "$OUT/hold"
+	holder=$BG_PID
+	exec 5>"$OUT/hold"
+	wait_until grep -qx attached "$OUT/holder"
+	assert_match "^$holder map rw sysv-ipc$" "$(cat "$S/shm/$id/holders")" "the attaching program"
+	exec 4<"$S/msg/$q/recv"
+	# Holders keep a scan for a second: the new reader shows by then.
+	wait_until -t 2 grep -Eq "^$BASHPID ipcfs r " "$S/msg/$q/holders"
+	exec 4<&- 5>&-
+	wait_pid "$holder" 5
+}
+
 @test "bad .create lines, keys, sizes and nsems fail and make nothing" {
 	local before
 	before=$(ipcs -a | wc -l)
@@ -233,7 +251,7 @@ ipcs_row() { ipcs "$1" | awk -v id="$2" '$2 == id'; }
 	assert_fails_with "$E_PERM" rm -f "$S/sem/$id/info"
 	assert_fails_with "$E_PERM" mv "$S/sem/$id/op" "$S/sem/$id/op2"
 	assert_fails_with "$E_PERM" ln -s x "$S/shm/by-key/0x00000001"
-	assert_eq "0 info op" "$(ls "$S/sem/$id" | xargs)" "unchanged"
+	assert_eq "0 holders info op" "$(ls "$S/sem/$id" | xargs)" "unchanged"
 }
 
 # Blocking (SPEC sections 4 and 6): waits hold no worker, answer an

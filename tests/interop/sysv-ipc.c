@@ -3,6 +3,7 @@
  *   sysv-ipc shm-create KEY SIZE MODE     prints the new segment's ID
  *   sysv-ipc shm-write ID OFFSET TEXT     shmat, copies TEXT in
  *   sysv-ipc shm-read ID OFFSET LEN       shmat, prints LEN bytes
+ *   sysv-ipc shm-hold ID                  shmat, prints "attached", waits for EOF on stdin
  *   sysv-ipc msg-create KEY MODE          prints the new queue's ID
  *   sysv-ipc msg-send ID TYPE TEXT        msgsnd (IPC_NOWAIT)
  *   sysv-ipc msg-recv ID TYPE             msgrcv (IPC_NOWAIT): prints "TYPE TEXT"
@@ -45,6 +46,12 @@ static int shm_cmd(const char *cmd, char **a)
 		if (id < 0)
 			die("shmget");
 		printf("%d\n", id);
+	} else if (strcmp(cmd, "shm-hold") == 0) {
+		attach(a[0]);
+		printf("attached\n");
+		fflush(stdout);
+		while (getchar() != EOF)
+			;
 	} else if (strcmp(cmd, "shm-write") == 0) {
 		memcpy((char *)attach(a[0]) + num(a[1]), a[2], strlen(a[2]));
 	} else {
@@ -115,6 +122,7 @@ int main(int argc, char **argv)
 		int (*run)(const char *cmd, char **a);
 	} cmds[] = {
 		{"shm-create", 3, shm_cmd}, {"shm-write", 3, shm_cmd}, {"shm-read", 3, shm_cmd},
+		{"shm-hold", 1, shm_cmd},
 		{"msg-create", 2, msg_cmd}, {"msg-send", 3, msg_cmd},  {"msg-recv", 2, msg_cmd},
 		{"sem-create", 3, sem_cmd}, {"sem-op", 3, sem_cmd},    {"sem-get", 2, sem_cmd},
 	};
