@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,6 +75,21 @@ int ipc_parse_number(const char *p, size_t len, unsigned base, guint64 max, guin
 	}
 	*value = v;
 	return 0;
+}
+
+const char *ipc_next_word(const char *buf, size_t len, size_t *pos, size_t *wlen)
+{
+	const char *word, *space;
+
+	while (*pos < len && buf[*pos] == ' ')
+		(*pos)++;
+	if (*pos == len)
+		return NULL;
+	word = buf + *pos;
+	space = memchr(word, ' ', len - *pos);
+	*wlen = space ? (size_t)(space - word) : len - *pos;
+	*pos += *wlen;
+	return word;
 }
 
 struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *ts)

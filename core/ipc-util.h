@@ -24,6 +24,11 @@ int ipc_dir_list(int dirfd, IpcDirFilter filter, GPtrArray **names);
  * Returns 0 and *value, or -EINVAL. */
 int ipc_parse_number(const char *p, size_t len, unsigned base, guint64 max, guint64 *value);
 
+/* The next word of @buf (@len bytes) from *pos on, words being separated by
+ * one or more spaces: returns its start and its length in *wlen, and moves
+ * *pos past it; NULL when there is none. */
+const char *ipc_next_word(const char *buf, size_t len, size_t *pos, size_t *wlen);
+
 /* Turns a timeout into an absolute deadline on @clock in *ts: NULL for
  * @timeout_ms < 0 (no deadline), the epoch (already past) for 0, else now
  * plus @timeout_ms. Returns NULL or ts. */

@@ -3,10 +3,14 @@
  * What a worker thread of a root daemon changes while it acts for a non-root
  * caller, and why only these:
  *
- *   - supplementary groups, fsgid, fsuid (raw setgroups, setfsgid, setfsuid:
- *     per thread). Every permission check on the objects (open, unlink in the
- *     sticky /dev/shm and mqueue root, chmod, chown, create) uses these, and
- *     new objects get the caller's owner and group.
+ *   - supplementary groups, effective gid and uid (raw setgroups, setresgid,
+ *     setresuid: per thread; the fs ids follow the effective ones). Every
+ *     permission check on the POSIX objects (open, unlink in the sticky
+ *     /dev/shm and mqueue root, chmod, chown, create) uses the fs ids, and
+ *     System V's (shmget, shmat, msgsnd, semop, IPC_SET, IPC_RMID) the
+ *     effective ones; new objects get the caller's owner and group. Leaving
+ *     euid 0 clears the effective capabilities; the real and saved ids stay
+ *     0, so returning needs no capability.
  *   - the effective capability set, emptied (raw capset on this thread;
  *     permitted stays, so it can be put back). Changing fsuid away from 0
  *     only drops the file capabilities (CHOWN, DAC_OVERRIDE, FOWNER, ...);
@@ -96,9 +100,25 @@ static int drop_effective_caps(void)
 	return r;
 }
 
+/* Effective (and so fs) ids, this thread only. The real and saved ids stay
+ * 0, so the way back needs no capability. */
+static int set_effective_ids(uid_t uid, gid_t gid)
+{
+	if (syscall(SYS_setresgid, (gid_t)-1, gid, (gid_t)-1) < 0 ||
+	    syscall(SYS_setresuid, (uid_t)-1, uid, (uid_t)-1) < 0)
+		return -errno;
+	return 0;
+}
+
 static void restore(void)
 {
-	int r = caps_set(caller.caps);
+	/* euid 0 again: the kernel makes the permitted set effective. */
+	int r = syscall(SYS_setresuid, (uid_t)-1, 0, (uid_t)-1) < 0 ? -errno : 0;
+
+	if (r == 0)
+		r = syscall(SYS_setresgid, (gid_t)-1, 0, (gid_t)-1) < 0 ? -errno : 0;
+	if (r == 0)
+		r = caps_set(caller.caps);
 
 	/* fsuid 0 brings back the file capabilities the rest needs. */
 	setfsuid(0);
@@ -111,11 +131,37 @@ static void restore(void)
 	caller.active = false;
 }
 
+/* Takes on caller's ids and groups, as filled in by the two entries. */
+static int enter_caller(void)
+{
+	int r = caps_get(caller.caps);
+
+	if (r < 0)
+		return r;
+	caller.active = true;
+	r = set_thread_groups(caller.ngroups, caller.groups);
+	if (r == 0)
+		r = set_effective_ids(caller.uid, caller.gid);
+	/* setfsuid reports the old value: read back what is in force. */
+	if (r == 0 && ((gid_t)setfsgid(-1) != caller.gid || (uid_t)setfsuid(-1) != caller.uid ||
+		       geteuid() != caller.uid || getegid() != caller.gid))
+		r = -EPERM;
+	if (r == 0)
+		r = drop_effective_caps();
+	if (r < 0) {
+		/* Never act for the caller with the daemon's rights. */
+		g_warning("cannot take on the credentials of uid %u: %s", (unsigned)caller.uid,
+			  g_strerror(-r));
+		restore();
+		return -EPERM;
+	}
+	return 0;
+}
+
 int ipcfs_creds_enter(fuse_req_t req)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	int n;
-	int r;
 
 	caller.active = false;
 	if (!ipcfs_config.as_root || ctx->uid == 0)
@@ -123,33 +169,46 @@ int ipcfs_creds_enter(fuse_req_t req)
 	n = fuse_req_getgroups(req, G_N_ELEMENTS(caller.groups), caller.groups);
 	if (n < 0)
 		return n;
-	r = caps_get(caller.caps);
-	if (r < 0)
-		return r;
-	caller.active = true;
 	caller.uid = ctx->uid;
 	caller.gid = ctx->gid;
 	caller.pid = ctx->pid;
 	/* More groups than fit: use the first MAX_GROUPS, never more rights. */
 	caller.ngroups = MIN(n, MAX_GROUPS);
-	r = set_thread_groups(caller.ngroups, caller.groups);
-	if (r == 0) {
-		setfsgid(ctx->gid);
-		setfsuid(ctx->uid);
-		/* They report the old value: read back what is in force. */
-		if ((gid_t)setfsgid(-1) != ctx->gid || (uid_t)setfsuid(-1) != ctx->uid)
-			r = -EPERM;
-	}
-	if (r == 0)
-		r = drop_effective_caps();
-	if (r < 0) {
-		/* Never act for the caller with the daemon's rights. */
-		g_warning("cannot take on the credentials of uid %u: %s", (unsigned)ctx->uid,
-			  g_strerror(-r));
-		restore();
-		return -EPERM;
-	}
-	return 0;
+	return enter_caller();
+}
+
+struct IpcfsCreds {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[];
+};
+
+IpcfsCreds *ipcfs_creds_save(void)
+{
+	IpcfsCreds *c;
+
+	if (!caller.active)
+		return NULL;
+	c = g_malloc(sizeof(*c) + caller.ngroups * sizeof(gid_t));
+	c->uid = caller.uid;
+	c->gid = caller.gid;
+	c->ngroups = caller.ngroups;
+	memcpy(c->groups, caller.groups, caller.ngroups * sizeof(gid_t));
+	return c;
+}
+
+int ipcfs_creds_enter_saved(const IpcfsCreds *c)
+{
+	caller.active = false;
+	if (!c)
+		return 0;
+	caller.uid = c->uid;
+	caller.gid = c->gid;
+	caller.pid = 0;
+	caller.ngroups = c->ngroups;
+	memcpy(caller.groups, c->groups, c->ngroups * sizeof(gid_t));
+	return enter_caller();
 }
 
 char *ipcfs_creds_key(void)

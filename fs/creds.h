@@ -2,7 +2,8 @@
  *
  * A root daemon mounted with allow_other serves many users. Around every
  * call that touches a kernel object on a caller's behalf, the worker thread
- * takes on that caller's fsuid, fsgid and supplementary groups and gives up
+ * takes on that caller's effective (and so fs) uid and gid and supplementary
+ * groups (System V checks the effective ids, the rest the fs ones) and gives up
  * every effective capability, so the kernel itself grants or refuses, as it
  * would for that process, and what it creates belongs to the caller. Only the
  * calling thread changes (raw syscalls: glibc's wrappers would change every
@@ -31,6 +32,15 @@ char *ipcfs_creds_key(void);
 
 /* Returns to the daemon's own credentials. */
 void ipcfs_creds_leave(void);
+
+/* The caller's credentials, kept to act for it again later on any thread
+ * (a request that waits is tried again from a waiter thread). */
+typedef struct IpcfsCreds IpcfsCreds;
+/* A copy of what this thread acts as, between enter and leave; NULL when it
+ * acts as the daemon (then entering it later changes nothing). g_free it. */
+IpcfsCreds *ipcfs_creds_save(void);
+/* As ipcfs_creds_enter, for saved credentials @c (NULL: nothing to do). */
+int ipcfs_creds_enter_saved(const IpcfsCreds *c);
 
 /* As ipc_mq_create(), between enter and leave: for a non-root caller the
  * queue is created by a short-lived child process that is entirely the

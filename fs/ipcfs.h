@@ -1,6 +1,7 @@
 /* ipcfs.h — what the daemon's modules share.
  *
- * The tree is made of nodes (node.c). Each IPC kind (mq.c, shm.c, sem.c)
+ * The tree is made of nodes (node.c). Each IPC kind (mq.c, shm.c, sem.c,
+ * sysv-shm.c, sysv-msg.c, sysv-sem.c)
  * describes itself with an IpcfsKind: how to list, stat, create and remove
  * its objects, and the fixed set of files inside an object's directory, each
  * an IpcfsFile with its own open/read/write handlers. tree.c answers the
@@ -26,6 +27,17 @@
 #define IPCFS_INO_SEM       5
 #define IPCFS_INO_MQ_CREATE 6
 #define IPCFS_INO_PIPES     7
+#define IPCFS_INO_SYSV      8
+#define IPCFS_INO_SYSV_SHM        9
+#define IPCFS_INO_SYSV_SHM_CREATE 10
+#define IPCFS_INO_SYSV_SHM_KEYS   11
+#define IPCFS_INO_SYSV_MSG        12
+#define IPCFS_INO_SYSV_MSG_CREATE 13
+#define IPCFS_INO_SYSV_MSG_KEYS   14
+#define IPCFS_INO_SYSV_SEM        15
+#define IPCFS_INO_SYSV_SEM_CREATE 16
+#define IPCFS_INO_SYSV_SEM_KEYS   17
+#define IPCFS_INO_FIRST_DYNAMIC   32
 
 typedef struct IpcfsKind IpcfsKind;
 
@@ -52,7 +64,8 @@ struct IpcfsHandle {
 	const IpcfsFile *file;
 	char *name;       /* object name */
 	int fd;           /* the object's descriptor, for fstat; -1 if none */
-	off_t arg;        /* an unlisted file's argument (sem@OFFSET: the offset) */
+	off_t arg;        /* an unlisted file's argument (sem@OFFSET: the offset;
+			   * a System V set's file: the semaphore) */
 	void *state;      /* the kind's own open state (mq.c's MqOpen, sem.c's IpcSem) */
 	GMutex lock;      /* protects text */
 	GString *text;    /* snapshot of a text file, taken at offset 0 */
@@ -101,11 +114,22 @@ struct IpcfsKind {
 	/* Where the object lives as a file, for chmod/chown/utimens. NULL:
 	 * refused, as are create and remove when NULL. */
 	int (*backing)(const char *name, int *dirfd, char **file);
+	/* Kinds that are not files (System V) set attributes here instead:
+	 * the FUSE_SET_ATTR_* bits of @to_set from @attr. */
+	int (*set_attrs)(const char *name, const struct stat *attr, int to_set);
 	/* Files of object @name that are not listed but found by name (shm's
 	 * sem@OFFSET): 0 with the inode_per_open *file and its *arg, or -errno
 	 * (-ENOENT: no such file). NULL: there are none. */
 	int (*unlisted_file)(const char *name, const char *fname, const IpcfsFile **file,
 			     off_t *arg);
+	/* The unlisted files that a listing shows all the same (a System V
+	 * set's semaphores 0 .. nsems-1): appends their names. NULL: none. */
+	int (*members)(const char *name, GPtrArray *names);
+	/* by-key/ (System V): the object a key names (*object_id as stat
+	 * gives its st_ino, *name its name; the link reads "../NAME"), and
+	 * the keys in use (NULL on failure). */
+	int (*key_lookup)(const char *key, ino_t *object_id, char **name);
+	int (*keys)(GPtrArray **keys);
 	/* list and stat depend on who asks (pipes/): tree.c runs them with the
 	 * caller's credentials. */
 	bool as_caller;
@@ -117,6 +141,9 @@ struct IpcfsKind {
 extern const IpcfsKind ipcfs_mq_kind;
 extern const IpcfsKind ipcfs_shm_kind;
 extern const IpcfsKind ipcfs_sem_kind;
+extern const IpcfsKind ipcfs_sysv_shm_kind;
+extern const IpcfsKind ipcfs_sysv_msg_kind;
+extern const IpcfsKind ipcfs_sysv_sem_kind;
 extern const IpcfsKind ipcfs_pipes_kind;
 
 /* The held_key of files in /dev/shm: shm/ and sem/ (shm.c). */
@@ -139,3 +166,7 @@ void ipcfs_reply_err(fuse_req_t req, int err);
 extern const IpcfsFile ipcfs_limits_file;
 /* mq/.create (mq.c). */
 extern const IpcfsFile ipcfs_mq_create_file;
+/* sysv/KIND/.create (sysv-*.c). */
+extern const IpcfsFile ipcfs_sysv_shm_create_file;
+extern const IpcfsFile ipcfs_sysv_msg_create_file;
+extern const IpcfsFile ipcfs_sysv_sem_create_file;

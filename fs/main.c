@@ -55,7 +55,8 @@ static void print_usage(const char *prog)
 {
 	printf(USAGE "\n"
 	       "Presents the kernel's POSIX message queues (mq/), shared memory\n"
-	       "objects (shm/) and named semaphores (sem/) as files.\n"
+	       "objects (shm/) and named semaphores (sem/), and System V segments,\n"
+	       "queues and semaphore sets (sysv/), as files.\n"
 	       "SOURCE is the word mount(8) passes from fstab (by convention\n"
 	       "\"ipcfs\"); it only names the mount in /proc/mounts.\n"
 	       "Unmount with: fusermount3 -u MOUNTPOINT (or umount as root)\n"

@@ -4,10 +4,13 @@
 #include "node.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 
-const IpcfsKind *const ipcfs_kinds[] = {&ipcfs_mq_kind, &ipcfs_shm_kind, &ipcfs_sem_kind,
-					&ipcfs_pipes_kind, NULL};
+const IpcfsKind *const ipcfs_kinds[] = {
+	&ipcfs_mq_kind,	      &ipcfs_shm_kind,	    &ipcfs_sem_kind,	  &ipcfs_pipes_kind,
+	&ipcfs_sysv_shm_kind, &ipcfs_sysv_msg_kind, &ipcfs_sysv_sem_kind, NULL,
+};
 
 #define N_KINDS (G_N_ELEMENTS(ipcfs_kinds) - 1)
 
@@ -19,7 +22,7 @@ static GHashTable *by_ino; /* fuse_ino_t -> IpcfsNode*, owns dynamic nodes; tabl
  * are left out: they are many, short-lived and never looked up again.
  * Protected by table_lock. */
 static GHashTable *by_name[N_KINDS];
-static fuse_ino_t next_ino = 16; /* table_lock */
+static fuse_ino_t next_ino = IPCFS_INO_FIRST_DYNAMIC; /* table_lock */
 
 static IpcfsNode fixed_nodes[] = {
 	{.ino = FUSE_ROOT_ID, .type = NODE_ROOT},
@@ -30,6 +33,44 @@ static IpcfsNode fixed_nodes[] = {
 	{.ino = IPCFS_INO_PIPES, .type = NODE_KIND, .kind = &ipcfs_pipes_kind},
 	{.ino = IPCFS_INO_MQ_CREATE, .type = NODE_FILE, .kind = &ipcfs_mq_kind,
 	 .file = &ipcfs_mq_create_file},
+	{.ino = IPCFS_INO_SYSV, .type = NODE_DIR},
+#define SYSV_NODES(KIND, k)                                                                        \
+	{.ino = IPCFS_INO_SYSV_##KIND, .type = NODE_KIND, .kind = &ipcfs_sysv_##k##_kind},         \
+	    {.ino = IPCFS_INO_SYSV_##KIND##_CREATE,                                                \
+	     .type = NODE_FILE,                                                                    \
+	     .kind = &ipcfs_sysv_##k##_kind,                                                       \
+	     .file = &ipcfs_sysv_##k##_create_file},                                               \
+	{                                                                                          \
+		.ino = IPCFS_INO_SYSV_##KIND##_KEYS, .type = NODE_KEYS,                            \
+		.kind = &ipcfs_sysv_##k##_kind                                                     \
+	}
+	SYSV_NODES(SHM, shm),
+	SYSV_NODES(MSG, msg),
+	SYSV_NODES(SEM, sem),
+};
+
+/* Where each fixed node sits, by name, in listing order. */
+static const struct {
+	fuse_ino_t parent;
+	const char *name;
+	fuse_ino_t ino;
+} fixed_entries[] = {
+	{FUSE_ROOT_ID, "mq", IPCFS_INO_MQ},
+	{FUSE_ROOT_ID, "shm", IPCFS_INO_SHM},
+	{FUSE_ROOT_ID, "sem", IPCFS_INO_SEM},
+	{FUSE_ROOT_ID, "pipes", IPCFS_INO_PIPES},
+	{FUSE_ROOT_ID, "sysv", IPCFS_INO_SYSV},
+	{FUSE_ROOT_ID, "limits", IPCFS_INO_LIMITS},
+	{IPCFS_INO_MQ, ".create", IPCFS_INO_MQ_CREATE},
+	{IPCFS_INO_SYSV, "shm", IPCFS_INO_SYSV_SHM},
+	{IPCFS_INO_SYSV, "msg", IPCFS_INO_SYSV_MSG},
+	{IPCFS_INO_SYSV, "sem", IPCFS_INO_SYSV_SEM},
+	{IPCFS_INO_SYSV_SHM, ".create", IPCFS_INO_SYSV_SHM_CREATE},
+	{IPCFS_INO_SYSV_SHM, "by-key", IPCFS_INO_SYSV_SHM_KEYS},
+	{IPCFS_INO_SYSV_MSG, ".create", IPCFS_INO_SYSV_MSG_CREATE},
+	{IPCFS_INO_SYSV_MSG, "by-key", IPCFS_INO_SYSV_MSG_KEYS},
+	{IPCFS_INO_SYSV_SEM, ".create", IPCFS_INO_SYSV_SEM_CREATE},
+	{IPCFS_INO_SYSV_SEM, "by-key", IPCFS_INO_SYSV_SEM_KEYS},
 };
 
 static void node_free(gpointer p)
@@ -66,7 +107,7 @@ static GHashTable *names_of(const IpcfsKind *kind)
 
 static bool indexed(const IpcfsNode *node)
 {
-	return !(node->file && node->file->inode_per_open);
+	return node->type != NODE_LINK && !(node->file && node->file->inode_per_open);
 }
 
 /* The node of @file (NULL: the directory) of the object @object_id that is
@@ -86,14 +127,14 @@ static IpcfsNode *find_named(const IpcfsKind *kind, const char *name, ino_t obje
 }
 
 /* Makes a node with no lookups yet and files it. Called with table_lock held. */
-static IpcfsNode *node_new(const IpcfsKind *kind, const char *name, ino_t object_id,
-			   const IpcfsFile *file)
+static IpcfsNode *node_new(IpcfsNodeType type, const IpcfsKind *kind, const char *name,
+			   ino_t object_id, const IpcfsFile *file)
 {
 	IpcfsNode *node = g_new0(IpcfsNode, 1);
 	GPtrArray *nodes;
 
 	node->ino = next_ino++;
-	node->type = file ? NODE_FILE : NODE_OBJECT;
+	node->type = type;
 	node->kind = kind;
 	node->name = g_strdup(name);
 	node->object_id = object_id;
@@ -153,10 +194,36 @@ IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_
 	g_mutex_lock(&table_lock);
 	node = file && file->inode_per_open ? NULL : find_named(kind, name, object_id, file);
 	if (!node)
-		node = node_new(kind, name, object_id, file);
+		node = node_new(file ? NODE_FILE : NODE_OBJECT, kind, name, object_id, file);
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;
+}
+
+IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t object_id)
+{
+	IpcfsNode *node;
+
+	g_mutex_lock(&table_lock);
+	node = node_new(NODE_LINK, kind, key, object_id, NULL);
+	node->nlookup++;
+	g_mutex_unlock(&table_lock);
+	return node;
+}
+
+IpcfsNode *ipcfs_node_fixed_child(fuse_ino_t parent, const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(fixed_entries); i++)
+		if (fixed_entries[i].parent == parent && strcmp(fixed_entries[i].name, name) == 0)
+			return fixed_node(fixed_entries[i].ino);
+	return NULL;
+}
+
+void ipcfs_node_fixed_names(fuse_ino_t parent, GPtrArray *names)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(fixed_entries); i++)
+		if (fixed_entries[i].parent == parent)
+			g_ptr_array_add(names, g_strdup(fixed_entries[i].name));
 }
 
 void ipcfs_node_open(IpcfsNode *node, IpcfsHandle *h)

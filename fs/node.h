@@ -16,13 +16,18 @@ typedef enum {
 	NODE_KIND,    /* mq/, shm/, sem/ */
 	NODE_OBJECT,  /* KIND/NAME */
 	NODE_FILE,    /* KIND/NAME/FILE, or a fixed file (limits, mq/.create) */
+	NODE_DIR,     /* a fixed directory of fixed entries only (sysv/) */
+	NODE_KEYS,    /* sysv/KIND/by-key/ */
+	NODE_LINK,    /* sysv/KIND/by-key/KEY, a symlink to ../ID */
 } IpcfsNodeType;
 
 typedef struct IpcfsNode {
 	fuse_ino_t ino;
 	IpcfsNodeType type;
-	const IpcfsKind *kind; /* NODE_KIND, NODE_OBJECT, NODE_FILE in an object */
-	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object) */
+	const IpcfsKind *kind; /* NODE_KIND, NODE_OBJECT, NODE_FILE in an object, NODE_KEYS,
+				* NODE_LINK */
+	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object); the
+				* key (NODE_LINK) */
 	ino_t object_id;       /* the object's kernel inode: a re-created object is a new node */
 	const IpcfsFile *file; /* NODE_FILE */
 	off_t file_arg;        /* NODE_FILE: an unlisted file's argument (sem@OFFSET) */
@@ -52,6 +57,15 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino);
  * inode: a new object under the old name must not get the old node. */
 IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
 			  const IpcfsFile *file);
+/* A new NODE_LINK for @key of @kind, pointing at the object @object_id, with
+ * one lookup. Links are never indexed: each lookup makes its own. */
+IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t object_id);
+
+/* The fixed node called @name in fixed directory @parent (with a lookup
+ * reference, as for every fixed node: none is counted), or NULL. */
+IpcfsNode *ipcfs_node_fixed_child(fuse_ino_t parent, const char *name);
+/* Appends the names of @parent's fixed entries to @names, in listing order. */
+void ipcfs_node_fixed_names(fuse_ino_t parent, GPtrArray *names);
 
 /* Records that @h is open on @node, until ipcfs_node_close. The kernel
  * holds a lookup on @node while it is open. */
@@ -80,5 +94,5 @@ GArray *ipcfs_nodes_named(const IpcfsKind *kind, const char *name);
 /* The names (g_free'd strings) of the objects of @kind the kernel knows. */
 GPtrArray *ipcfs_node_names(const IpcfsKind *kind);
 
-/* The fixed kind directories, in listing order. */
+/* Every kind, POSIX and System V. */
 extern const IpcfsKind *const ipcfs_kinds[];

@@ -46,9 +46,9 @@ static void fill_fixed(const IpcfsNode *node, struct stat *st)
 		st->st_nlink = 1;
 	} else {
 		/* Kind directories: anyone may try to create; the kernel decides.
-		 * Kinds without create (pipes/) are only looked at. */
-		st->st_mode = node->type == NODE_ROOT || !node->kind->create ? S_IFDIR | 0755
-									      : S_IFDIR | 01777;
+		 * Kinds without create (pipes/, System V's) are only looked at. */
+		st->st_mode = node->type == NODE_KIND && node->kind->create ? S_IFDIR | 01777
+									    : S_IFDIR | 0755;
 		st->st_nlink = 2;
 	}
 }
@@ -93,11 +93,34 @@ static int fill_object(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 	return 0;
 }
 
+/* A by-key link: the object's owner and times, if the key still names the
+ * object it named at lookup. */
+static int fill_link(const IpcfsNode *node, struct stat *st)
+{
+	g_autofree char *object = NULL;
+	ino_t object_id;
+	int r = node->kind->key_lookup(node->name, &object_id, &object);
+
+	if (r == 0)
+		r = node->kind->stat(object, st);
+	if (r == 0 && (object_id != node->object_id || st->st_ino != object_id))
+		r = -ENOENT;
+	if (r < 0)
+		return r;
+	st->st_mode = S_IFLNK | 0777;
+	st->st_nlink = 1;
+	st->st_size = strlen("../") + strlen(object);
+	st->st_blocks = 0;
+	return 0;
+}
+
 int ipcfs_node_stat(IpcfsNode *node, const IpcfsHandle *h, struct stat *st)
 {
 	int r = 0;
 
-	if (node->name)
+	if (node->type == NODE_LINK)
+		r = fill_link(node, st);
+	else if (node->name)
 		r = fill_object(node, h, st);
 	else
 		fill_fixed(node, st);
@@ -147,17 +170,13 @@ static const IpcfsFile *object_file(const IpcfsKind *kind, const char *name)
 	return NULL;
 }
 
-/* mq/.create is a name a queue can have too (a program may mq_open
- * "/.create"). Such a queue is an object like any other, listed and
- * reachable: while it exists it has the name, and the file is back once it
- * is gone. Hiding the queue instead would break "ls lists every object". */
-static bool is_mq_control(const IpcfsKind *kind, const char *name)
-{
-	return kind == &ipcfs_mq_kind && strcmp(name, ipcfs_mq_create_file.name) == 0;
-}
-
 /* Lookup of NAME in a kind directory: invalid names simply do not exist
- * (mkdir then says why), names too long say so at once. */
+ * (mkdir then says why), names too long say so at once. A fixed entry
+ * (.create, by-key) is found when no object has its name: mq/.create is a
+ * name a queue can have too (a program may mq_open "/.create"). Such a
+ * queue is an object like any other, listed and reachable: while it exists
+ * it has the name, and the file is back once it is gone. Hiding the queue
+ * instead would break "ls lists every object". */
 static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct stat *st,
 				int *err)
 {
@@ -168,8 +187,7 @@ static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct 
 		*err = -ENOENT;
 	if (*err == 0)
 		*err = kind->stat(name, st);
-	if (*err < 0 && is_mq_control(kind, name)) {
-		node = ipcfs_node_get(IPCFS_INO_MQ_CREATE);
+	if (*err < 0 && (node = ipcfs_node_fixed_child(kind->ino, name))) {
 		*err = ipcfs_node_stat(node, NULL, st);
 		return node;
 	}
@@ -199,29 +217,43 @@ static IpcfsNode *find_unlisted(const IpcfsNode *parent, const char *name, int *
 	return node;
 }
 
+/* A file in an object's directory: a fixed one, or an unlisted one. */
+static IpcfsNode *lookup_file(const IpcfsNode *parent, const char *name, int *err)
+{
+	const IpcfsFile *file = object_file(parent->kind, name);
+
+	if (file)
+		return ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+	return parent->kind->unlisted_file ? find_unlisted(parent, name, err) : NULL;
+}
+
+static IpcfsNode *lookup_link(const IpcfsKind *kind, const char *key)
+{
+	g_autofree char *object = NULL;
+	ino_t object_id;
+
+	if (kind->key_lookup(key, &object_id, &object) < 0)
+		return NULL;
+	return ipcfs_node_new_link(kind, key, object_id);
+}
+
 /* Finds @name in @parent and takes a lookup reference on it. An object in a
  * kind directory comes with its attributes in @st. */
 static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat *st, int *err)
 {
-	const IpcfsFile *file;
-
 	*err = -ENOENT;
 	switch (parent->type) {
 	case NODE_ROOT:
-		if (strcmp(name, "limits") == 0)
-			return ipcfs_node_get(IPCFS_INO_LIMITS);
-		for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++)
-			if (strcmp((*k)->dirname, name) == 0)
-				return ipcfs_node_get((*k)->ino);
-		return NULL;
+	case NODE_DIR:
+		return ipcfs_node_fixed_child(parent->ino, name);
 	case NODE_KIND:
 		return lookup_object(parent->kind, name, st, err);
 	case NODE_OBJECT:
-		file = object_file(parent->kind, name);
-		if (file)
-			return ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
-		return parent->kind->unlisted_file ? find_unlisted(parent, name, err) : NULL;
+		return lookup_file(parent, name, err);
+	case NODE_KEYS:
+		return lookup_link(parent->kind, name);
 	case NODE_FILE:
+	case NODE_LINK:
 		*err = -ENOTDIR;
 		return NULL;
 	}
@@ -259,15 +291,17 @@ static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	IpcfsNode *dir = ipcfs_node_get(parent);
 	IpcfsNode *node;
 	struct stat st;
-	int err;
+	int entered, err;
 
 	if (!dir) {
 		ipcfs_reply_err(req, -ESTALE);
 		return;
 	}
-	err = enter_as_caller(req, dir);
-	node = err ? NULL : lookup_in(dir, name, &st, &err);
-	if (err == 0)
+	entered = enter_as_caller(req, dir);
+	err = entered;
+	node = entered ? NULL : lookup_in(dir, name, &st, &err);
+	/* Leave whether or not the lookup found the name. */
+	if (entered == 0)
 		leave_as_caller(dir);
 	if (node)
 		reply_entry(req, node, &st);
@@ -377,6 +411,8 @@ static int set_object_attrs(const IpcfsNode *node, const struct stat *attr, int 
 	if (!(to_set & (FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID |
 			FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME)))
 		return 0;
+	if (node->kind->set_attrs)
+		return node->kind->set_attrs(node->name, attr, to_set);
 	fd = open_object(node);
 	if (fd < 0)
 		return fd;
@@ -396,7 +432,7 @@ static int setattr_node(fuse_req_t req, const IpcfsNode *node, const struct stat
 	if (!node->name)
 		return (to_set & ~FUSE_SET_ATTR_SIZE) ? -EPERM : 0;
 	/* Mode and owner belong to the object, set on KIND/NAME only. */
-	if (node->type == NODE_FILE && (to_set & owner_bits))
+	if ((node->type == NODE_FILE && (to_set & owner_bits)) || node->type == NODE_LINK)
 		return -EPERM;
 	if ((to_set & FUSE_SET_ATTR_SIZE) && node->file && node->file->truncate)
 		r = node->file->truncate(fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, node->name,
@@ -444,6 +480,8 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 	int r;
 
 	kind = kind_dir(parent, &r);
+	/* pipes/ and System V (made through .create: the kernel picks their
+	 * IDs) have no mkdir. */
 	if (r == 0)
 		r = kind->create ? kind->name_check(name) : -EPERM;
 	if (r == 0)
@@ -518,22 +556,37 @@ static void ipcfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fu
  * Every list owns its strings (g_free). */
 static int list_names(const IpcfsNode *dir, GPtrArray **names)
 {
+	g_autoptr(GPtrArray) objects = NULL;
+	int r;
+
+	*names = g_ptr_array_new_with_free_func(g_free);
 	switch (dir->type) {
 	case NODE_ROOT:
-		*names = g_ptr_array_new_with_free_func(g_free);
-		for (const IpcfsKind *const *k = ipcfs_kinds; *k; k++)
-			g_ptr_array_add(*names, g_strdup((*k)->dirname));
-		g_ptr_array_add(*names, g_strdup("limits"));
+	case NODE_DIR:
+		ipcfs_node_fixed_names(dir->ino, *names);
 		return 0;
 	case NODE_KIND:
-		return dir->kind->list(names);
+		r = dir->kind->list(&objects);
+		if (r < 0)
+			return r;
+		/* A fixed entry is listed unless an object has its name. */
+		ipcfs_node_fixed_names(dir->ino, *names);
+		for (guint i = (*names)->len; i-- > 0;)
+			if (g_ptr_array_find_with_equal_func(objects, (*names)->pdata[i], g_str_equal,
+							     NULL))
+				g_ptr_array_remove_index(*names, i);
+		g_ptr_array_extend_and_steal(*names, g_steal_pointer(&objects));
+		return 0;
 	case NODE_OBJECT:
-		*names = g_ptr_array_new_with_free_func(g_free);
 		for (const IpcfsFile *const *f = dir->kind->files; *f; f++)
 			g_ptr_array_add(*names, g_strdup((*f)->name));
-		return 0;
+		return dir->kind->members ? dir->kind->members(dir->name, *names) : 0;
+	case NODE_KEYS:
+		g_clear_pointer(names, g_ptr_array_unref);
+		return dir->kind->keys(names);
 	case NODE_FILE:
-		return -ENOTDIR;
+	case NODE_LINK:
+		break;
 	}
 	return -ENOTDIR;
 }
@@ -549,14 +602,13 @@ static void ipcfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 		leave_as_caller(dir);
 	}
 	if (r < 0) {
+		if (names)
+			g_ptr_array_unref(names);
 		ipcfs_reply_err(req, r);
 		return;
 	}
 	g_ptr_array_insert(names, 0, g_strdup(".."));
 	g_ptr_array_insert(names, 0, g_strdup("."));
-	if (dir->type == NODE_KIND && dir->kind == &ipcfs_mq_kind &&
-	    !g_ptr_array_find_with_equal_func(names, ipcfs_mq_create_file.name, g_str_equal, NULL))
-		g_ptr_array_insert(names, 2, g_strdup(ipcfs_mq_create_file.name));
 	fi->fh = (uintptr_t)names;
 	if (fuse_reply_open(req, fi) < 0)
 		g_ptr_array_unref(names);
@@ -642,6 +694,26 @@ static void ipcfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t
 	readdir_common(req, ino, size, off, fi, true);
 }
 
+static void ipcfs_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	IpcfsNode *node = ipcfs_node_get(ino);
+	g_autofree char *object = NULL;
+	g_autofree char *target = NULL;
+	ino_t object_id;
+	int r = node && node->type == NODE_LINK ? 0 : node ? -EINVAL : -ESTALE;
+
+	if (r == 0)
+		r = node->kind->key_lookup(node->name, &object_id, &object);
+	if (r == 0 && object_id != node->object_id)
+		r = -ENOENT;
+	if (r < 0) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	target = g_strconcat("../", object, NULL);
+	fuse_reply_readlink(req, target);
+}
+
 void ipcfs_tree_ops(struct fuse_lowlevel_ops *ops)
 {
 	ops->lookup = ipcfs_lookup;
@@ -662,4 +734,5 @@ void ipcfs_tree_ops(struct fuse_lowlevel_ops *ops)
 	ops->readdir = ipcfs_readdir;
 	ops->readdirplus = ipcfs_readdirplus;
 	ops->releasedir = ipcfs_releasedir;
+	ops->readlink = ipcfs_readlink;
 }

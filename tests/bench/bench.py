@@ -57,6 +57,7 @@ class Bench:
         self.semb = os.path.join(bd, "bench-sembench")
         self.shmb = os.path.join(bd, "bench-shmbench")
         self.mass = os.path.join(bd, "bench-mass")
+        self.sysvb = os.path.join(bd, "bench-sysvbench")
         self.holdb = os.path.join(bd, "bench-holders")
         self.rows = []
         self.errors = []
@@ -321,6 +322,72 @@ class Bench:
         self.row(7, "recv-lines, 1 MiB reads", rate(r), rate(r_ref), "msg/s",
                  "mq_receive", r_ref / r, (">=", 0.5))
 
+    def sysv_make(self, kind, line):
+        with open(os.path.join(self.mnt, "sysv", kind, ".create"), "r+") as f:
+            f.write(line + "\n")
+            f.flush()
+            return f.readline().strip()
+
+    def case_sysv(self):
+        """9: System V send/recv vs msgsnd/msgrcv and the FUSE floor; semop via a file;
+        a segment's data read and written in 1 MiB blocks vs a /dev/shm file."""
+        p = self.p
+        size = p["msg"]
+        q = self.sysv_make("msg", "")
+        qdir = os.path.join(self.mnt, "sysv", "msg", q)
+        # A round must fit the queue's qbytes (16384 by default).
+        n = min(p["q"], 16384 // size)
+        try:
+            send, send_ref, floor_w = self.medians(
+                p["reps"],
+                lambda: self.num(self.sysvb, "send-fs", qdir + "/send", q, n, p["rounds"], size),
+                lambda: self.num(self.sysvb, "send-sysv", q, n, p["rounds"], size),
+                lambda: self.num(self.mqb, "write", self.floor + "/w", p["floor_n"], size))
+            recv, recv_ref, floor_r = self.medians(
+                p["reps"],
+                lambda: self.num(self.sysvb, "recv-fs", qdir + "/recv", q, n, p["rounds"], size),
+                lambda: self.num(self.sysvb, "recv-sysv", q, n, p["rounds"], size),
+                lambda: self.num(self.mqb, "oread", self.floor + "/r", p["floor_n"]))
+        finally:
+            self.rmdir("sysv/msg", q)
+        s = self.sysv_make("sem", "nsems=1")
+        try:
+            v, ref = self.medians(
+                p["reps"],
+                lambda: self.num(self.semb, "fs", os.path.join(self.mnt, "sysv", "sem", s, "0"),
+                                 p["sem_n"]),
+                lambda: self.num(self.sysvb, "semop", s, p["sem_n"]))
+        finally:
+            self.rmdir("sysv/sem", s)
+        self.row(9, "sysv send vs FUSE floor write", send, floor_w, "ns", "floor write",
+                 send / floor_w, ("<=", 1.25), "msgsnd %.0f ns" % send_ref)
+        self.row(9, "sysv recv vs FUSE floor open+read+close", recv, floor_r, "ns",
+                 "floor open+read+close", recv / floor_r, ("<=", 1.25),
+                 "msgrcv %.0f ns" % recv_ref)
+        self.row(9, "sysv semop post/wait via a semaphore file", v, ref, "ns", "semop",
+                 v / ref)
+        size, bs = p["shm_size"], p["shm_bs"]
+        seg = self.sysv_make("shm", "size=%d" % size)
+        data = os.path.join(self.mnt, "sysv", "shm", seg, "data")
+        self.sh(self.shmb, "create", "bseg", str(size))
+        try:
+            # Fill the segment first, as create fills the /dev/shm file.
+            self.num(self.shmb, "write", data, size, bs)
+            rd, rd_ref = self.medians(
+                p["shm_reps"],
+                lambda: self.num(self.shmb, "read", data, size, bs),
+                lambda: self.num(self.shmb, "read", "/dev/shm/bseg", size, bs))
+            wr, wr_ref = self.medians(
+                p["shm_reps"],
+                lambda: self.num(self.shmb, "write", data, size, bs),
+                lambda: self.num(self.shmb, "write", "/dev/shm/bseg", size, bs))
+        finally:
+            self.rmdir("sysv/shm", seg)
+            self.rmdir("shm", "bseg")
+        self.row(9, "sysv segment seq read, 1 MiB blocks", rd, rd_ref, "MiB/s",
+                 "/dev/shm file", rd / rd_ref)
+        self.row(9, "sysv segment seq write, 1 MiB blocks", wr, wr_ref, "MiB/s",
+                 "/dev/shm file", wr / wr_ref)
     def case_holders(self):
         """8: who holds every pipe, every queue: holders files vs lsof."""
         p = self.p
@@ -372,6 +439,7 @@ class Bench:
         "6": ("listing", "case_listing", (6,)),
         "7": ("batch", "case_batch", (7,)),
         "8": ("holders", "case_holders", (8,)),
+        "9": ("System V", "case_sysv", (9,)),
     }
 
     def run(self):

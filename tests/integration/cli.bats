@@ -129,13 +129,19 @@ send_and_receive() {
 	done
 	start_ipcfs
 	mkdir "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/sem/$N"
+	# One System V object of each kind, with a key: IDs read ID, keys KEY,
+	# a set's semaphores N.
+	for k in "shm size=8" "msg " "sem nsems=1"; do
+		printf 'key=0x5eed0001 %s\n' "${k#* }" >"$MNT/sysv/${k%% *}/.create"
+	done
 	while read -r f; do
 		f=${f#"$MNT"/}
 		f=${f//$N/NAME}
 		[[ $f =~ ^pipes/[0-9]+(.*)$ ]] && f="pipes/INODE${BASH_REMATCH[1]}"
+		f=$(sed -E 's|^(sysv/[a-z]+)/[0-9]+|\1/ID|; s|^(sysv/sem/ID)/[0-9]+$|\1/N|; s|0x5eed0001|KEY|' <<<"$f")
 		assert_match "^ +${f//./\\.}/? " "$text" "the tree's line for $f"
 	done < <(find "$MNT" -mindepth 1 2>/dev/null) # pipes come and go
-	rmdir "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/sem/$N"
+	rmdir "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/sem/$N" "$MNT"/sysv/*/[0-9]*
 }
 
 @test "systemd-analyze verify accepts ipcfs@.service" {

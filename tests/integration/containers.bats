@@ -87,6 +87,9 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 	assert_match "0x0*$KEY " "$(nsenter -t "$GUEST" --ipc ipcs -m)" "the segment in the guest"
 	assert_match "0x0*$KEY " "$(nsenter -t "$IPCFS_PID" --ipc ipcs -m)" "the segment as the daemon sees it"
 	! ipcs -m | grep -q "0x0*$KEY " || fail "the guest's segment is on the host"
+	# And sysv/ shows it.
+	assert_eq 4096 "$(cat "$MNT/sysv/shm/by-key/$(printf '0x%08x' "0x$KEY")/info" |
+		awk '$1 == "size" {print $2}')" "sysv/shm of the guest"
 }
 
 @test "messages go both ways, a parked reader included, and the guest sees what the host wrote" {

@@ -237,3 +237,89 @@ kpath() {
 	assert_eq "$U2" "$(stat -c %U "$(kmq "u2_$N")")"
 	mkdir "$MNT/mq/root_$N"
 }
+
+# System V (SPEC section 6): the kernel checks the effective ids; each
+# caller's are taken on, without capabilities.
+
+# sysv_mk USER KIND LINE — USER writes LINE to sysv/KIND/.create; prints the ID.
+sysv_mk() {
+	as_sh "$1" 'exec 3<>"$1"; printf "%s\n" "$2" >&3 && head -1 <&3' "$MNT/sysv/$2/.create" "$3"
+}
+
+# ipcs_owner KIND ID — "OWNER PERMS" as ipcs shows them (ipcs cuts names
+# to 10 characters).
+ipcs_owner() { ipcs "$1" | awk -v id="$2" '$2 == id {print $3, $4}'; }
+short() { echo "${1:0:10}"; }
+
+@test "System V objects made by a user belong to that user" {
+	local shm msg sem
+	shm=$(sysv_mk "$U1" shm "size=100 mode=640")
+	msg=$(sysv_mk "$U1" msg "mode=604")
+	sem=$(sysv_mk "$U2" sem "nsems=2")
+	assert_eq "$(short "$U1") 640" "$(ipcs_owner -m "$shm")" "segment"
+	assert_eq "$(short "$U1") 604" "$(ipcs_owner -q "$msg")" "queue"
+	assert_eq "$(short "$U2") 600" "$(ipcs_owner -s "$sem")" "set"
+	assert_eq "$(id -u "$U1")" "$(info_field "$MNT/sysv/shm/$shm/info" cuid)" "cuid"
+	assert_eq "$U2 $U2 600" "$(stat -c '%U %G %a' "$MNT/sysv/sem/$sem")" "stat"
+	ipcrm --all
+}
+
+@test "another user reaches none of a user's 0600 segment, queue or set" {
+	local shm msg sem S=$MNT/sysv
+	shm=$(sysv_mk "$U1" shm "size=100")
+	msg=$(sysv_mk "$U1" msg "")
+	sem=$(sysv_mk "$U1" sem "nsems=1")
+	as_sh "$U1" 'printf secret > "$1"; echo kept > "$2"; echo post 2 > "$3"' \
+		"$S/shm/$shm/data" "$S/msg/$msg/send" "$S/sem/$sem/0"
+	assert_fails_with "$E_ACCES" as "$U2" cat "$S/shm/$shm/data"
+	assert_fails_with "$E_ACCES" as_sh "$U2" 'printf x > "$1"' "$S/shm/$shm/data"
+	assert_fails_with "$E_ACCES" as "$U2" timeout 3 cat "$S/msg/$msg/recv"
+	assert_fails_with "$E_ACCES" as_sh "$U2" 'echo spam > "$1"' "$S/msg/$msg/send"
+	assert_fails_with "$E_ACCES" as "$U2" cat "$S/sem/$sem/0"
+	assert_fails_with "$E_ACCES" as_sh "$U2" 'echo post > "$1"' "$S/sem/$sem/0"
+	assert_fails_with "$E_ACCES" as_sh "$U2" 'echo "0:-1" > "$1"' "$S/sem/$sem/op"
+	assert_fails_with "$E_ACCES" as "$U2" cat "$S/sem/$sem/info"
+	for k in shm msg sem; do
+		id=$(eval echo \$$k)
+		assert_fails_with "$E_EPERM" as "$U2" rmdir "$S/$k/$id"
+		assert_fails_with "$E_EPERM" as "$U2" chmod 666 "$S/$k/$id"
+	done
+	# Nothing changed.
+	assert_eq secret "$(as "$U1" cat "$S/shm/$shm/data" | tr -d '\0')" "segment"
+	assert_eq 1 "$(info_field "$S/msg/$msg/info" qnum)" "queue"
+	assert_eq 2 "$(as "$U1" cat "$S/sem/$sem/0")" "semaphore"
+	assert_eq "$(short "$U1") 600" "$(ipcs_owner -m "$shm")" "mode"
+	ipcrm --all
+}
+
+@test "System V group bits count for supplementary groups; root's rights are not lent" {
+	local shm S=$MNT/sysv
+	shm=$(sysv_mk root shm "size=10 mode=640")
+	chown "$U1:$G" "$S/shm/$shm"
+	assert_eq "$(short "$U1") 640" "$(ipcs_owner -m "$shm")" "IPC_SET by root"
+	printf hello >"$S/shm/$shm/data"
+	assert_eq hello "$(as "$U2" cat "$S/shm/$shm/data" | tr -d '\0')" "group read"
+	assert_fails_with "$E_ACCES" as_sh "$U2" 'printf x > "$1"' "$S/shm/$shm/data"
+	as_sh "$U1" 'printf HE > "$1"' "$S/shm/$shm/data"
+	assert_eq HEllo "$(cat "$S/shm/$shm/data" | tr -d '\0')" "owner write"
+	# U1 owns it now: IPC_SET and IPC_RMID are U1's, not root's alone.
+	as "$U1" chmod 600 "$S/shm/$shm"
+	assert_fails_with "$E_ACCES" as "$U2" cat "$S/shm/$shm/data"
+	as "$U1" rmdir "$S/shm/$shm"
+	ipcrm --all
+}
+
+@test "a parked System V reader keeps its own rights: a chmod meanwhile stops it" {
+	local msg S=$MNT/sysv
+	msg=$(sysv_mk root msg "mode=666")
+	bg "$OUT/r" as "$U2" timeout 20 cat "$S/msg/$msg/recv"
+	local reader=$BG_PID
+	sleep 0.3
+	chmod 600 "$S/msg/$msg"
+	echo private >"$S/msg/$msg/send"
+	wait_pid "$reader" 5
+	[ "$WAIT_STATUS" != 0 ] || fail "the reader got: $(cat "$OUT/r")"
+	assert_match "$E_ACCES" "$(cat "$OUT/r")" "reader's error"
+	assert_eq private "$(cat "$S/msg/$msg/recv")" "the message stayed"
+	ipcrm --all
+}
