@@ -19,14 +19,16 @@
 #include <linux/futex.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 struct IpcSem {
-	sem_t *sem;     /* in a MAP_SHARED mapping of the file */
-	void *map;      /* that mapping */
+	sem_t *sem;     /* in a MAP_SHARED mapping of the file, or a segment */
+	void *map;      /* that mapping, or the segment's attachment */
 	size_t map_len;
-	int fd;         /* the file itself, for fstat once the name is gone */
+	int fd;         /* the file itself, for fstat once the name is gone;
+			 * -1 for a System V segment (map is then shmdt'ed) */
 };
 
 int ipc_sem_name_check(const char *name)
@@ -173,12 +175,38 @@ int ipc_sem_open_in(int fd, off_t offset, IpcSem **sem)
 	return r < 0 ? r : sem_map(fd, offset, sem);
 }
 
+int ipc_sem_open_sysv(int id, off_t offset, IpcSem **sem)
+{
+	struct shmid_ds ds;
+	void *addr;
+	int r;
+
+	if (shmctl(id, IPC_STAT, &ds) < 0)
+		return -errno;
+	r = ipc_sem_offset_check(ds.shm_segsz, offset);
+	if (r < 0)
+		return r;
+	addr = shmat(id, NULL, 0);
+	if (addr == (void *)-1)
+		return -errno;
+	*sem = g_new(IpcSem, 1);
+	(*sem)->map = addr;
+	(*sem)->map_len = ds.shm_segsz;
+	(*sem)->sem = (sem_t *)((char *)addr + offset);
+	(*sem)->fd = -1;
+	return 0;
+}
+
 void ipc_sem_close(IpcSem *sem)
 {
 	if (!sem)
 		return;
-	munmap(sem->map, sem->map_len);
-	close(sem->fd);
+	if (sem->fd < 0) {
+		shmdt(sem->map);
+	} else {
+		munmap(sem->map, sem->map_len);
+		close(sem->fd);
+	}
 	g_free(sem);
 }
 

@@ -51,6 +51,11 @@ int ipc_sem_offset_check(off_t size, off_t offset);
  * shrunk under it gives -EFAULT. */
 int ipc_sem_open_in(int fd, off_t offset, IpcSem **sem);
 
+/* The same for the sem_t at @offset of System V segment @id, attached
+ * read-write with the calling thread's rights (-EACCES without them). A
+ * segment never shrinks. ipc_sem_fd gives -1. */
+int ipc_sem_open_sysv(int id, off_t offset, IpcSem **sem);
+
 /* Unmaps and frees; NULL is fine. */
 void ipc_sem_close(IpcSem *sem);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(IpcSem, ipc_sem_close)
@@ -71,7 +76,7 @@ int ipc_sem_trywait(IpcSem *sem, unsigned count);
 int ipc_sem_timedwait(IpcSem *sem, int timeout_ms);
 
 /* The descriptor of the semaphore's file (for fstat, also once the name is
- * gone); it belongs to @sem. */
+ * gone), -1 for one in a System V segment; it belongs to @sem. */
 int ipc_sem_fd(const IpcSem *sem);
 
 /* Stores the current value in *value. */

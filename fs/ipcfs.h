@@ -159,6 +159,20 @@ void ipcfs_sem_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t siz
 		     int flags);
 void ipcfs_sem_release(IpcfsHandle *h);
 
+/* A semaphore file whose @open_fn puts an IpcSem in h->state. A wait may
+ * wait, hence inode_per_open (see IpcfsFile). */
+#define IPCFS_SEM_FILE(fname, open_fn)                                                             \
+	{                                                                                          \
+		.name = fname, .perm_mask = 0666, .inode_per_open = true, .open = open_fn,        \
+		.snapshot = ipcfs_sem_snapshot, .write = ipcfs_sem_write,                          \
+		.release = ipcfs_sem_release,                                                      \
+	}
+
+/* The offset a sem@OFFSET name holds (sem.c), checked against an object of
+ * @size bytes: 0, -ENOENT (no such name, or at or past the end) or -EINVAL
+ * (not aligned for a sem_t, or no room for one). */
+int ipcfs_sem_at_offset(const char *fname, off_t size, off_t *offset);
+
 /* Replies err (0 or a negative errno) and logs failures at debug level. */
 void ipcfs_reply_err(fuse_req_t req, int err);
 

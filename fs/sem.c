@@ -10,11 +10,13 @@
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "ipc-sem.h"
+#include "ipc-util.h"
 #include "ipcfs.h"
 #include "later.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct {
@@ -136,6 +138,20 @@ static const IpcfsLaterOps wait_ops = {
 	.undo = wait_undo,
 	.free = wait_free,
 };
+
+#define SEM_AT "sem@"
+
+int ipcfs_sem_at_offset(const char *fname, off_t size, off_t *offset)
+{
+	const char *digits = fname + strlen(SEM_AT);
+	guint64 n;
+
+	if (!g_str_has_prefix(fname, SEM_AT) ||
+	    ipc_parse_number(digits, strlen(digits), 10, G_MAXINT64, &n) < 0)
+		return -ENOENT;
+	*offset = n;
+	return ipc_sem_offset_check(size, n);
+}
 
 /* Every semaphore waits on the pool; their waits need no line of their
  * own: the kernel orders them. */

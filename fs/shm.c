@@ -13,12 +13,10 @@
 #include "ipc-name.h"
 #include "ipc-sem.h"
 #include "ipc-shm.h"
-#include "ipc-util.h"
 #include "ipcfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <unistd.h>
 
 static int shm_list(GPtrArray **names)
@@ -170,37 +168,18 @@ static int sem_at_open(IpcfsHandle *h, int flags)
 	return r;
 }
 
-static const IpcfsFile sem_at_file = {
-	.name = "sem@",
-	.perm_mask = 0666,
-	.inode_per_open = true, /* a wait may wait: see IpcfsFile */
-	.open = sem_at_open,
-	.snapshot = ipcfs_sem_snapshot,
-	.write = ipcfs_sem_write,
-	.release = ipcfs_sem_release,
-};
-
-#define SEM_AT "sem@"
+static const IpcfsFile sem_at_file = IPCFS_SEM_FILE("sem@", sem_at_open);
 
 /* There is a sem@OFFSET for every aligned OFFSET that leaves room for a
  * sem_t: far too many to list. */
 static int shm_unlisted_file(const char *name, const char *fname, const IpcfsFile **file,
 			     off_t *arg)
 {
-	guint64 offset;
 	struct stat st;
-	int r;
+	int r = shm_stat(name, &st);
 
-	if (!g_str_has_prefix(fname, SEM_AT) ||
-	    ipc_parse_number(fname + strlen(SEM_AT), strlen(fname + strlen(SEM_AT)), 10,
-			     G_MAXINT64, &offset) < 0)
-		return -ENOENT;
-	r = shm_stat(name, &st);
-	if (r == 0)
-		r = ipc_sem_offset_check(st.st_size, offset);
 	*file = &sem_at_file;
-	*arg = offset;
-	return r;
+	return r < 0 ? r : ipcfs_sem_at_offset(fname, st.st_size, arg);
 }
 
 const IpcfsKind ipcfs_shm_kind = {

@@ -10,10 +10,12 @@
  * SIGBUS. The segment never
  * grows: a write past its end is short, and one at its end fails with
  * ENOSPC; truncate fails with EPERM, and O_TRUNC is ignored, as a device
- * would.
+ * would. sem@OFFSET beside data is the sem_t at that offset (shm.c's, for
+ * segments).
  */
 #define G_LOG_DOMAIN "ipcfs"
 
+#include "ipc-sem.h"
 #include "ipc-sysv-shm.h"
 #include "sysv.h"
 
@@ -139,6 +141,31 @@ static const IpcfsFile info_file = {
 	.snapshot = info_snapshot,
 };
 
+/* sem@OFFSET: the sem_t at that offset of the segment, attached with the
+ * caller's rights. */
+static int sem_at_open(IpcfsHandle *h, int flags)
+{
+	IpcSem *sem = NULL;
+	int id = ipcfs_sysv_id(h->name);
+	int r = id < 0 ? id : ipc_sem_open_sysv(id, h->arg, &sem);
+
+	h->state = sem;
+	return ipcfs_sysv_gone(r);
+}
+
+static const IpcfsFile sem_at_file = IPCFS_SEM_FILE("sem@", sem_at_open);
+
+static int shm_unlisted_file(const char *name, const char *fname, const IpcfsFile **file,
+			     off_t *arg)
+{
+	IpcSysvShmInfo info;
+	int id = ipcfs_sysv_id(name);
+	int r = id < 0 ? id : ipc_sysv_shm_info(id, &info);
+
+	*file = &sem_at_file;
+	return r < 0 ? ipcfs_sysv_gone(r) : ipcfs_sem_at_offset(fname, info.size, arg);
+}
+
 static const IpcfsFile *const shm_files[] = {&data_file, &info_file, &ipcfs_holders_file, NULL};
 
 const IpcfsKind ipcfs_sysv_shm_kind = {
@@ -153,6 +180,7 @@ const IpcfsKind ipcfs_sysv_shm_kind = {
 	.key_lookup = shm_key_lookup,
 	.keys = shm_keys,
 	.held_key = shm_held_key,
+	.unlisted_file = shm_unlisted_file,
 };
 
 const IpcfsFile ipcfs_sysv_shm_create_file = {

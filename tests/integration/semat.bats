@@ -14,13 +14,11 @@ mk_sems() {
 	truncate -s 128 "$MNT/shm/$N/data"
 }
 
-@test "the classic transfer: a bash reader using only sem@OFFSET, dd and od copies 1 MiB byte for byte" {
-	head -c 1048576 /dev/urandom >"$OUT/in"
-	# A background job's stdin is /dev/null unless the job itself redirects it.
-	bg "$OUT/writer.log" bash -c 'exec shm-xfer "$1" <"$2"' x "$N" "$OUT/in"
-	writer=$BG_PID
-	wait_until -t 5 grep -qx ready "$OUT/writer.log"
-	d=$MNT/shm/$N
+# xfer_read DIR — the reader of the classic transfer, as a user would write
+# it: takes every block the writer offers through DIR/sem@32 (rsem), DIR/data
+# and DIR/sem@0 (wsem), appending it to $OUT/out, until a block of cnt 0.
+xfer_read() {
+	local d=$1 cnt
 	: >"$OUT/out"
 	while :; do
 		echo wait >"$d/sem@32"
@@ -32,8 +30,46 @@ mk_sems() {
 		echo post >"$d/sem@0"
 		[ "$cnt" -eq 0 ] && break
 	done
+}
+
+# xfer_start WRITER-ARG — starts shm-xfer on 1 MiB of random bytes and waits
+# for its "ready" line.
+xfer_start() {
+	head -c 1048576 /dev/urandom >"$OUT/in"
+	# A background job's stdin is /dev/null unless the job itself redirects it.
+	bg "$OUT/writer.log" bash -c 'exec shm-xfer "$1" <"$2"' x "$1" "$OUT/in"
+	writer=$BG_PID
+	wait_until -t 5 grep -q '^ready' "$OUT/writer.log"
+}
+
+@test "the classic transfer: a bash reader using only sem@OFFSET, dd and od copies 1 MiB byte for byte" {
+	xfer_start "$N"
+	xfer_read "$MNT/shm/$N"
 	wait "$writer" || fail "the writer: $(cat "$OUT/writer.log")"
 	cmp "$OUT/in" "$OUT/out"
+}
+
+@test "the same transfer through a System V segment: sysv/shm/ID/sem@OFFSET and data" {
+	xfer_start -s
+	id=$(awk '/^ready/ {print $2}' "$OUT/writer.log")
+	xfer_read "$MNT/sysv/shm/$id"
+	wait "$writer" || fail "the writer: $(cat "$OUT/writer.log")"
+	cmp "$OUT/in" "$OUT/out"
+	# The daemon detaches when the kernel sends RELEASE, after the close.
+	wait_until -t 2 test ! -e "$MNT/sysv/shm/$id"
+}
+
+@test "sysv sem@OFFSET: bad offsets fail clearly, not listed, the value is the segment's" {
+	id=$(exec 3<>"$MNT/sysv/shm/.create"; echo size=128 >&3; head -1 <&3)
+	assert_eq 0 "$(cat "$MNT/sysv/shm/$id/sem@64")"
+	echo post 5 >"$MNT/sysv/shm/$id/sem@64"
+	assert_eq 5 "$(cat "$MNT/sysv/shm/$id/sem@64")"
+	assert_eq 5 "$(($(od -An -t u4 -j 64 -N 4 "$MNT/sysv/shm/$id/data")))" "the segment's bytes"
+	! ls "$MNT/sysv/shm/$id" | grep -q sem@ || fail "sem@ is listed"
+	assert_fails_with "$E_INVAL" cat "$MNT/sysv/shm/$id/sem@4"
+	assert_fails_with "$E_INVAL" cat "$MNT/sysv/shm/$id/sem@120"
+	assert_fails_with "$E_NOENT" cat "$MNT/sysv/shm/$id/sem@128"
+	rmdir "$MNT/sysv/shm/$id"
 }
 
 @test "sem@OFFSET reads, posts and trywaits the very sem_t at that offset" {
