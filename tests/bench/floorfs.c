@@ -6,6 +6,9 @@
  *
  *   MOUNT/w   write-only: every write(2) succeeds and does nothing
  *   MOUNT/r   read-only: every read(2) returns "hello\n"
+ *   MOUNT/pt  a naive passthrough of an unnamed tmpfs file in /dev/shm: read
+ *             is pread into a buffer, write is pwrite, no splice: FUSE's own
+ *             cost of serving a tmpfs file's bytes
  *   MOUNT/list-N/   (any N from 1 to LIST_MAX, found by lookup, not listed)
  *             N empty directories e0 .. e{N-1}, listed with readdirplus
  *             from memory: the floor of `ls -l` of N ipcfs objects. Entry
@@ -17,6 +20,7 @@
 #include <fuse_lowlevel.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { INO_ROOT = 1, INO_W = 2, INO_R = 3 };
+enum { INO_ROOT = 1, INO_W = 2, INO_R = 3, INO_PT = 4 };
+
+static int pt_fd = -1; /* the tmpfs file behind MOUNT/pt */
 
 /* Inodes of the listing directories: list-N is LIST_INO(N, LIST_DIR), its
  * entry eI is LIST_INO(N, I). */
@@ -67,6 +73,16 @@ static int fill(fuse_ino_t ino, struct stat *st)
 		st->st_mode = S_IFREG | 0444;
 		st->st_nlink = 1;
 		return 0;
+	case INO_PT: {
+		struct stat file;
+
+		if (fstat(pt_fd, &file) < 0)
+			return -1;
+		st->st_mode = S_IFREG | 0666;
+		st->st_nlink = 1;
+		st->st_size = file.st_size;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -109,6 +125,8 @@ static fuse_ino_t lookup_ino(fuse_ino_t parent, const char *name)
 		return INO_W;
 	if (strcmp(name, "r") == 0)
 		return INO_R;
+	if (strcmp(name, "pt") == 0)
+		return INO_PT;
 	n = name_number(name, "list-", LIST_MAX + 1);
 	return n >= 1 && n <= LIST_MAX ? LIST_INO(n, LIST_DIR) : 0;
 }
@@ -141,6 +159,10 @@ static void floor_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 static void floor_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 			  struct fuse_file_info *fi)
 {
+	if (ino == INO_PT && (to_set & FUSE_SET_ATTR_SIZE) && ftruncate(pt_fd, attr->st_size) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
 	floor_getattr(req, ino, fi);
 }
 
@@ -151,20 +173,40 @@ static void floor_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->direct_io = 1;
-	fi->nonseekable = 1;
+	fi->nonseekable = ino != INO_PT;
 	fuse_reply_open(req, fi);
+}
+
+static void pt_read(fuse_req_t req, size_t size, off_t off)
+{
+	char *buf = malloc(size);
+	ssize_t n = buf ? pread(pt_fd, buf, size, off) : -1;
+
+	if (n < 0)
+		fuse_reply_err(req, buf ? errno : ENOMEM);
+	else
+		fuse_reply_buf(req, buf, n);
+	free(buf);
 }
 
 static void floor_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	fuse_reply_buf(req, payload, size < sizeof(payload) - 1 ? size : sizeof(payload) - 1);
+	if (ino == INO_PT)
+		pt_read(req, size, off);
+	else
+		fuse_reply_buf(req, payload, size < sizeof(payload) - 1 ? size : sizeof(payload) - 1);
 }
 
 static void floor_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
-	fuse_reply_write(req, size);
+	ssize_t n = ino == INO_PT ? pwrite(pt_fd, buf, size, off) : (ssize_t)size;
+
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, n);
 }
 
 static void floor_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -255,6 +297,11 @@ int main(int argc, char *argv[])
 	if (fuse_parse_cmdline(&args, &opts) != 0)
 		return 1;
 	start_time = time(NULL);
+	pt_fd = open("/dev/shm", O_TMPFILE | O_RDWR, 0600);
+	if (pt_fd < 0) {
+		perror("floorfs: /dev/shm");
+		goto out;
+	}
 	if (opts.show_help || !opts.mountpoint) {
 		printf("usage: %s [-f] [-s] MOUNTPOINT\n", argv[0]);
 		fuse_cmdline_help();
