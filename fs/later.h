@@ -83,8 +83,7 @@ struct IpcfsLater {
 	/* Private to later.c. */
 	GList link;     /* in its spot's line */
 	void *spot;
-	bool running;   /* a pool thread is in ops->wait */
-	bool abandoned; /* interrupted, or shut down, while running */
+	bool abandoned; /* pool requests: interrupted (the pool thread answers) */
 };
 
 /* Something a request took that must go back into its object, held until

@@ -164,7 +164,8 @@ static int held_put(IpcfsLaterReturn *ret, int fd, int ms)
 	int wfd, r;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	wfd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	/* Blocking, so that @ms counts (ipc_mq_send's deadline); 0 does not wait. */
+	wfd = open(path, O_WRONLY | O_CLOEXEC);
 	if (wfd < 0)
 		return -errno;
 	r = ipc_mq_send(wfd, held->bytes, held->len, held->prio, ms);
@@ -406,6 +407,9 @@ static void put_back(MqOpen *q)
 		held = held_new(q->msg_buf + MSG_HEADROOM,
 				q->msg_end - MSG_HEADROOM - q->newline_added, q->msg_prio);
 		q->received = false;
+		/* A read of the same open file answered meanwhile gets EOF,
+		 * not the message that went back. */
+		q->msg_pos = q->msg_end;
 	}
 	g_mutex_unlock(&q->lock);
 	if (held)
@@ -419,7 +423,9 @@ typedef struct {
 } BatchEntry;
 
 /* Appends what is left of the message @q holds, if it fits (or nothing went
- * before it); returns true if the reply has room for more. q->lock held. */
+ * before it); returns true if the reply has room for more. Only a message
+ * that goes out whole is recorded in @whole, to be given back should the
+ * reply fail. q->lock held. */
 static bool batch_add_held(MqOpen *q, GByteArray *out, GArray *whole, size_t size)
 {
 	size_t left = q->msg_end - q->msg_pos;
@@ -427,7 +433,7 @@ static bool batch_add_held(MqOpen *q, GByteArray *out, GArray *whole, size_t siz
 
 	if (n < left && out->len > 0)
 		n = 0;
-	if (n > 0 && q->msg_pos == q->msg_start) {
+	if (n == left && n > 0 && q->msg_pos == q->msg_start) {
 		BatchEntry e = {q->msg_prio, out->len,
 				q->msg_end - q->msg_start - q->newline_added};
 
@@ -470,10 +476,14 @@ static int reply_batch(fuse_req_t req, MqOpen *q, size_t size)
 {
 	g_autoptr(GByteArray) out = g_byte_array_sized_new(MIN(size, 1 << 16));
 	g_autoptr(GArray) whole = g_array_new(FALSE, FALSE, sizeof(BatchEntry));
+	size_t head_pos;
 	bool more;
 	int r;
 
 	g_mutex_lock(&q->lock);
+	/* A message larger than the read goes out in pieces: should the first
+	 * piece's reply fail, the message is whole again (read_undo). */
+	head_pos = q->received ? q->msg_pos : q->msg_end;
 	more = batch_add_held(q, out, whole, size) && batch_receive(q, out, whole, size);
 	q->batch_started = true;
 	g_mutex_unlock(&q->lock);
@@ -484,6 +494,13 @@ static int reply_batch(fuse_req_t req, MqOpen *q, size_t size)
 		g_mutex_unlock(&q->lock);
 	}
 	r = fuse_reply_buf(req, (char *)out->data, out->len);
+	if (r < 0) {
+		g_mutex_lock(&q->lock);
+		/* Only the first message can have gone out in part. */
+		if (q->received && q->msg_pos != q->msg_start && head_pos == q->msg_start)
+			q->msg_pos = q->msg_start;
+		g_mutex_unlock(&q->lock);
+	}
 	for (guint i = 0; r < 0 && i < whole->len; i++) {
 		BatchEntry *e = &g_array_index(whole, BatchEntry, i);
 

@@ -144,10 +144,15 @@ typedef struct {
 	IpcSysvMsg msg;
 } HeldMsg;
 
+static int held_put(IpcfsLaterReturn *ret, int fd, int ms);
+static void held_free(IpcfsLaterReturn *ret);
+
 static HeldMsg *held_new(int id, long type, const char *bytes, size_t len)
 {
 	HeldMsg *m = g_malloc(sizeof(HeldMsg) + len);
 
+	m->ret.put = held_put;
+	m->ret.free = held_free;
 	m->id = id;
 	m->len = len;
 	m->msg.type = type;
@@ -253,13 +258,20 @@ static int recv_attempt(IpcfsLater *l, int ms)
 	if (done)
 		return 0;
 	r = ipcfs_sysv_gone(retry_for(ms, receive_now, rw));
-	if (r == 0) {
-		g_mutex_lock(&f->lock);
+	if (r < 0)
+		return r;
+	g_mutex_lock(&f->lock);
+	/* Another read of the same open file took one meanwhile: the rest of
+	 * it is ours, and what we took goes back. */
+	done = f->taken;
+	if (!done)
 		frame_message(f, rw->buf.type, rw->buf.text, rw->len);
-		g_mutex_unlock(&f->lock);
-		rw->took = true;
-	}
-	return r;
+	g_mutex_unlock(&f->lock);
+	rw->took = !done;
+	if (done)
+		ipcfs_later_give_back(&l->obj,
+				      &held_new(f->id, rw->buf.type, rw->buf.text, rw->len)->ret);
+	return 0;
 }
 
 static void recv_undo(IpcfsLater *l)
@@ -275,13 +287,13 @@ static void recv_undo(IpcfsLater *l)
 	if (f->taken && f->pos == 0) {
 		m = held_new(f->id, f->type, f->out->str + f->body, f->out->len - f->body);
 		f->taken = false;
+		/* A read of the same open file answered meanwhile gets EOF,
+		 * not the message that went back. */
+		f->pos = f->out->len;
 	}
 	g_mutex_unlock(&f->lock);
-	if (!m)
-		return;
-	m->ret.put = held_put;
-	m->ret.free = held_free;
-	ipcfs_later_give_back(&l->obj, &m->ret);
+	if (m)
+		ipcfs_later_give_back(&l->obj, &m->ret);
 }
 
 /* Copies and accounts before replying: the reader may close the moment it
@@ -374,8 +386,15 @@ static int send_now(void *data)
 	return ipc_sysv_msg_send(sw->id, &sw->msg, sw->len, true);
 }
 
+/* What is held to go back into the queue goes before any send: later.c
+ * sees to that for a try (@ms 0, under its lock); a waiting send (on a pool
+ * thread) gives way here, for a short while each turn. */
 static int send_attempt(IpcfsLater *l, int ms)
 {
+	if (ms > 0 && ipcfs_later_holds(&l->obj)) {
+		g_usleep(MIN(ms, RETRY_MS) * 1000);
+		return -EAGAIN;
+	}
 	return ipcfs_sysv_gone(retry_for(ms, send_now, l));
 }
 
