@@ -197,7 +197,8 @@ static void test_shm_readonly(void)
 
 static void test_msg(void)
 {
-	g_autofree IpcSysvMsg *m = g_malloc(sizeof(IpcSysvMsg) + 64);
+	/* Room for msgmax + 1 bytes: the over-long send below must have them. */
+	g_autofree IpcSysvMsg *m = g_malloc0(sizeof(IpcSysvMsg) + ipc_sysv_msg_max() + 1);
 	g_autoptr(GArray) ids = NULL;
 	IpcSysvMsgInfo info;
 	int id = ipc_sysv_msg_create(0x5eed0002, 0600);
