@@ -240,23 +240,29 @@ static bool take_held(IpcfsLater *l, MsgFile *f, int ms)
 	return true;
 }
 
-/* The file's lock is not held while waiting: reads of the same open file
- * that hold a message are answered meanwhile. */
+/* The file's lock is held while a try receives: it does not wait, and a try
+ * runs under later.c's lock, where nothing can be given back. It is not held
+ * while waiting: reads of the same open file that hold a message are
+ * answered meanwhile. */
 static int recv_attempt(IpcfsLater *l, int ms)
 {
 	RecvWait *rw = (RecvWait *)l;
 	MsgFile *f = rw->h->state;
 	bool done;
-	int r;
+	int r = 0;
 
 	g_mutex_lock(&f->lock);
 	/* Another read of the same open file took it: the rest is ours. */
 	done = f->taken;
 	if (!done && take_held(l, f, ms))
 		done = rw->took = true;
+	if (!done && ms == 0 && (r = ipcfs_sysv_gone(receive_now(rw))) == 0) {
+		frame_message(f, rw->buf.type, rw->buf.text, rw->len);
+		rw->took = true;
+	}
 	g_mutex_unlock(&f->lock);
-	if (done)
-		return 0;
+	if (done || ms == 0)
+		return r;
 	r = ipcfs_sysv_gone(retry_for(ms, receive_now, rw));
 	if (r < 0)
 		return r;
