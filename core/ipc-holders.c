@@ -239,11 +239,12 @@ static void scan_map_line(ScanState *s, int pid_dir, pid_t pid, const char *line
 	unsigned mode;
 
 	if (sscanf(line, "%*x-%*x %4s %*x %x:%x %lu %n", perms, &maj, &min, &ino, &path_at) < 4 ||
-	    ino == 0 || path_at == 0)
+	    path_at == 0)
 		return;
+	/* A segment's inode is its shmid, and 0 is a shmid like any other. */
 	if (g_str_has_prefix(line + path_at, "/SYSV"))
 		key = (IpcHeldKey){IPC_HELD_SYSV_SHM, ipc_ns_of_process(s, pid_dir), ino};
-	else if (kept_dev(s->setup, makedev(maj, min)))
+	else if (ino != 0 && kept_dev(s->setup, makedev(maj, min)))
 		key = (IpcHeldKey){IPC_HELD_FILE, makedev(maj, min), ino};
 	else
 		return;

@@ -136,7 +136,7 @@ int ipc_ns_of(pid_t pid, ino_t *id)
 	return 0;
 }
 
-int ipc_ns_scan(IpcNsVisit visit, void *data)
+int ipc_ns_scan(pid_t skip_pid, IpcNsVisit visit, void *data)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *e;
@@ -147,7 +147,8 @@ int ipc_ns_scan(IpcNsVisit visit, void *data)
 	if (!proc)
 		return -errno;
 	while ((e = readdir(proc))) {
-		if (!g_ascii_string_to_signed(e->d_name, 10, 1, G_MAXINT32, &pid, NULL))
+		if (!g_ascii_string_to_signed(e->d_name, 10, 1, G_MAXINT32, &pid, NULL) ||
+		    pid == skip_pid)
 			continue;
 		snprintf(path, sizeof(path), "%s/ns/ipc", e->d_name);
 		if (fstatat(dirfd(proc), path, &st, 0) < 0)

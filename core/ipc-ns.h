@@ -44,12 +44,14 @@ int ipc_ns_empty_dir_open(void);
  * namespace's ID (as "ipc:[ID]" reads), goes to *id. -EACCES as above. */
 int ipc_ns_ipc_open(int procfd, ino_t *id);
 
-/* Calls @visit for every process whose IPC namespace the calling thread may
- * see (the ptrace read rule, with the thread's fs credentials), in /proc's
- * order, until @visit returns false. Processes that exit meanwhile are left
- * out. Returns 0, or -errno if /proc cannot be read. */
+/* Calls @visit for every process but @skip_pid whose IPC namespace the
+ * calling thread may see (the ptrace read rule, with the thread's fs
+ * credentials), in /proc's order, until @visit returns false. Processes that
+ * exit meanwhile are left out. The kernel lets a process see itself whatever
+ * its credentials: a daemon acting for others skips its own PID. Returns 0,
+ * or -errno if /proc cannot be read. */
 typedef bool (*IpcNsVisit)(pid_t pid, ino_t ns_id, void *data);
-int ipc_ns_scan(IpcNsVisit visit, void *data);
+int ipc_ns_scan(pid_t skip_pid, IpcNsVisit visit, void *data);
 
 /* The ID of the IPC namespace of process @pid, if the calling thread may
  * see it: 0 or -errno. */

@@ -281,7 +281,7 @@ static int visible_pid(fuse_req_t req, ino_t id, pid_t *pid)
 		return r;
 	if (f.pid <= 0 || ipc_ns_of(f.pid, &seen) < 0 || seen != id) {
 		f.pid = 0;
-		ipc_ns_scan(find_first, &f);
+		ipc_ns_scan(getpid(), find_first, &f);
 	}
 	ipcfs_creds_leave();
 	*pid = f.pid;
@@ -332,7 +332,7 @@ GArray *ipcfs_ns_ended(void)
 	if (ended->len == 0)
 		return ended;
 	live = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-	ipc_ns_scan(add_live, live);
+	ipc_ns_scan(getpid(), add_live, live);
 	kept = 0;
 	for (guint i = 0; i < ended->len; i++) {
 		gint64 key = g_array_index(ended, ino_t, i);
@@ -367,7 +367,7 @@ int ipcfs_ns_list(fuse_req_t req, GPtrArray **names)
 	int r = ipcfs_creds_enter(req);
 
 	if (r == 0) {
-		r = ipc_ns_scan(add_name, &l);
+		r = ipc_ns_scan(getpid(), add_name, &l);
 		ipcfs_creds_leave();
 	}
 	g_hash_table_unref(l.seen);
@@ -407,7 +407,7 @@ static int info_snapshot(IpcfsHandle *h, fuse_req_t req)
 			       ns->shm_pid ? ns->shm_pid : getpid());
 	r = ipcfs_creds_enter(req);
 	if (r == 0) {
-		r = ipc_ns_scan(add_process, &p);
+		r = ipc_ns_scan(getpid(), add_process, &p);
 		ipcfs_creds_leave();
 	}
 	return r;
