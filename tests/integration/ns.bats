@@ -258,7 +258,8 @@ $second"
 	guest_ns=$(readlink "/proc/$GUEST/ns/ipc")
 	bg "$OUT/holder" bash -c 'cd "$1" && echo in && exec sleep 300' _ "$NS/mq"
 	holder=$BG_PID
-	wait_until grep -qx in "$OUT/holder"
+	wait_until eval 'grep -qx in "$OUT/holder" || pid_gone "$holder"'
+	pid_running "$holder" || fail "the holder did not get in: $(cat "$OUT/holder")"
 	local cwd=/proc/$holder/cwd
 	to_guest quit
 	wait_pid "$GUEST_RUNNER"
