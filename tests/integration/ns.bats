@@ -216,7 +216,8 @@ $second"
 	assert_fails_with "$E_NOENT" as_nobody cat "$NS/mq/$N-in/info"
 	# In its own namespace, nobody is told of its own processes only.
 	local out self
-	out=$(as_nobody sh -c 'echo $$; exec cat "$1"' sh "$OWN/info")
+	out=$(as_nobody sh -c 'echo $$; exec cat "$1"' sh "$OWN/info" 2>&1) ||
+		fail "nobody cannot read its own namespace's info: $out"
 	self=$(head -1 <<<"$out")
 	assert_match "^process $self cat$" "$out" "nobody's own cat in info"
 	! grep -q "^process $$ " <<<"$out" || fail "nobody is told of root's bats $$: $out"
