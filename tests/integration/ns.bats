@@ -105,6 +105,14 @@ host_key() { printf '%x' $((0x$KEY + 32)); }
 	echo post >"$NS/sem/$N/value"
 	to_guest sem
 	assert_eq "sem 4" "$(from_guest)" "the guest sees the host's post"
+
+	local start
+	start=$EPOCHREALTIME
+	run timeout -s INT 1 cat "$NS/mq/$N-out/recv"
+	took_less_than 2000 "$start"
+	[ "$status" != 0 ] || fail "an empty queue gave: $output"
+	to_guest again
+	assert_eq "echo: again" "$(from_guest)" "the interrupted reader took nothing"
 }
 
 @test "ns/ipc:[N]/sysv: blocked reads answered from inside, a killed one loses nothing, .create makes it there" {
@@ -264,10 +272,10 @@ $second"
 	local cwd=/proc/$holder/cwd
 	to_guest quit
 	wait_pid "$GUEST_RUNNER"
-	not_listed "$MNT/ns" "$guest_ns" || fail "still listed"
+	! timeout 5 ls "$MNT/ns" | grep -Fxq "$guest_ns" || fail "still listed"
 	# The guest removed its answer queue; the other one stays.
 	assert_eq "$N-in " "$(timeout 5 ls "$cwd" | tr '\n' ' ')" "ls of the held cwd"
-	printf late >"$cwd/$N-in/send"
+	timeout 5 bash -c 'printf late >"$1"' _ "$cwd/$N-in/send"
 	assert_eq late "$(timeout 5 cat "$cwd/$N-in/recv")" "a queue of the gone namespace"
 	assert_fails_with "$E_NOENT" timeout 5 ls "$NS"
 	assert_fails_with "$E_NOENT" timeout 5 ls "$NS/mq"
