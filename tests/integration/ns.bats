@@ -86,7 +86,7 @@ host_key() { printf '%x' $((0x$KEY + 32)); }
 	assert_eq "$(by_key "$(host_key)") " "$(ls_of "$MNT/sysv/shm/by-key")" "the host's by-key"
 }
 
-@test "ns/ipc:[N]: messages both ways, a parked reader, shm bytes and a sem post" {
+@test "ns/ipc:[N]: messages both ways, a parked reader, an interrupted one, shm bytes, a sem post" {
 	mount_with_guest
 	bg "$OUT/reader" cat "$NS/mq/$N-out/recv"
 	local reader=$BG_PID
