@@ -6,6 +6,7 @@
  * and indexes the first hold of each object. Lookups are then a hash probe.
  */
 #include "ipc-holders.h"
+#include "ipc-util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ typedef struct {
 	const IpcScanSetup *setup;
 	IpcHoldScan *scan;
 	GArray *fifos; /* FifoPath */
+	dev_t ipc_ns;  /* the IPC namespace of the process being scanned; 0: not read yet */
 } ScanState;
 
 static guint key_hash(gconstpointer p)
@@ -215,8 +217,19 @@ static void scan_fds(ScanState *s, int pid_dir, pid_t pid)
 	close(fdinfo_dir);
 }
 
+/* A segment's shmid is only unique within its IPC namespace: the key holds
+ * both. Read once per process, and only for processes with a segment. */
+static dev_t ipc_ns_of_process(ScanState *s, int pid_dir)
+{
+	struct stat st;
+
+	if (s->ipc_ns == 0 && fstatat(pid_dir, "ns/ipc", &st, 0) == 0)
+		s->ipc_ns = st.st_ino;
+	return s->ipc_ns;
+}
+
 /* One line of /proc/PID/maps: "START-END PERMS OFFSET MAJ:MIN INODE PATH". */
-static void scan_map_line(ScanState *s, pid_t pid, const char *line)
+static void scan_map_line(ScanState *s, int pid_dir, pid_t pid, const char *line)
 {
 	unsigned maj, min;
 	unsigned long ino;
@@ -229,7 +242,7 @@ static void scan_map_line(ScanState *s, pid_t pid, const char *line)
 	    ino == 0 || path_at == 0)
 		return;
 	if (g_str_has_prefix(line + path_at, "/SYSV"))
-		key = (IpcHeldKey){IPC_HELD_SYSV_SHM, 0, ino};
+		key = (IpcHeldKey){IPC_HELD_SYSV_SHM, ipc_ns_of_process(s, pid_dir), ino};
 	else if (kept_dev(s->setup, makedev(maj, min)))
 		key = (IpcHeldKey){IPC_HELD_FILE, makedev(maj, min), ino};
 	else
@@ -253,24 +266,15 @@ static void scan_maps(ScanState *s, int pid_dir, pid_t pid)
 		return;
 	}
 	while (getline(&line, &cap, f) > 0)
-		scan_map_line(s, pid, line);
+		scan_map_line(s, pid_dir, pid, line);
 	fclose(f);
 }
 
 static const char *read_comm(ScanState *s, int pid_dir)
 {
 	char buf[64];
-	ssize_t n = -1;
-	int fd = openat(pid_dir, "comm", O_RDONLY | O_CLOEXEC);
 
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0)
-		return "?";
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	ipc_proc_comm(pid_dir, buf, sizeof(buf));
 	return g_string_chunk_insert_const(s->scan->strings, buf);
 }
 
@@ -286,6 +290,7 @@ static void scan_process(ScanState *s, int proc_dir, const char *name)
 	pid_dir = openat(proc_dir, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (pid_dir < 0)
 		return;
+	s->ipc_ns = 0;
 	scan_fds(s, pid_dir, pid);
 	if (s->setup->maps)
 		scan_maps(s, pid_dir, pid);

@@ -28,9 +28,11 @@
 typedef enum {
 	IPC_HELD_FILE,     /* a file by device and inode: a queue, a /dev/shm object, a FIFO */
 	IPC_HELD_PIPE,     /* an anonymous pipe by its pipefs inode (dev 0) */
-	IPC_HELD_SYSV_SHM, /* a System V segment by its shmid (dev 0) */
-	/* System V queues and semaphore sets by their ID (dev 0): they have no
-	 * descriptor nor mapping, so only the users of the mount hold them. */
+	/* System V objects by their ID, dev being the ID of their IPC
+	 * namespace (an ID is only unique within one): a segment by its shmid;
+	 * queues and semaphore sets, which have no descriptor nor mapping, so
+	 * only the users of the mount hold them. */
+	IPC_HELD_SYSV_SHM,
 	IPC_HELD_SYSV_MSG,
 	IPC_HELD_SYSV_SEM,
 } IpcHeldType;

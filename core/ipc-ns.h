@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /* Opens /proc/PID as a directory. The descriptor stands for that process
@@ -29,5 +30,34 @@ int ipc_ns_join_ipc(int procfd);
 
 /* Opens the /dev/shm of process @procfd's mount namespace as a directory,
  * resolving the path inside the process's root (an absolute symlink there
- * stays in the process's tree). -EACCES as above; -ENOENT if it has none. */
+ * stays in the process's tree). -EACCES as above; -ENOENT if it has none;
+ * -EMEDIUMTYPE if it is not a tmpfs: a process could mount there a
+ * filesystem that never answers, and hang whoever looks. */
 int ipc_ns_shm_dir_open(int procfd);
+
+/* Opens an empty read-only directory of its own (a private tmpfs), for a
+ * namespace without a usable /dev/shm: nothing listed, nothing made. */
+int ipc_ns_empty_dir_open(void);
+
+/* Opens the IPC namespace of process @procfd (its ns/ipc), which holds the
+ * namespace alive and is what setns joins; its inode number, the
+ * namespace's ID (as "ipc:[ID]" reads), goes to *id. -EACCES as above. */
+int ipc_ns_ipc_open(int procfd, ino_t *id);
+
+/* Calls @visit for every process whose IPC namespace the calling thread may
+ * see (the ptrace read rule, with the thread's fs credentials), in /proc's
+ * order, until @visit returns false. Processes that exit meanwhile are left
+ * out. Returns 0, or -errno if /proc cannot be read. */
+typedef bool (*IpcNsVisit)(pid_t pid, ino_t ns_id, void *data);
+int ipc_ns_scan(IpcNsVisit visit, void *data);
+
+/* The ID of the IPC namespace of process @pid, if the calling thread may
+ * see it: 0 or -errno. */
+int ipc_ns_of(pid_t pid, ino_t *id);
+
+/* Parses "ipc:[ID]" exactly as readlink(/proc/PID/ns/ipc) writes it:
+ * 0, or -EINVAL. */
+int ipc_ns_parse(const char *name, ino_t *id);
+
+/* The name (comm) of process @pid in @buf: 0, or -errno (then "?"). */
+int ipc_ns_comm(pid_t pid, char *buf, size_t size);

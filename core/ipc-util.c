@@ -108,3 +108,25 @@ struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *
 	}
 	return ts;
 }
+
+int ipc_proc_comm(int pid_dir, char *buf, size_t size)
+{
+	int fd = openat(pid_dir, "comm", O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+	int err;
+
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	if (n <= 0) {
+		err = n == 0 ? ENOENT : errno;
+		g_strlcpy(buf, "?", size);
+		return -err;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}

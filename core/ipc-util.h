@@ -33,3 +33,7 @@ const char *ipc_next_word(const char *buf, size_t len, size_t *pos, size_t *wlen
  * @timeout_ms < 0 (no deadline), the epoch (already past) for 0, else now
  * plus @timeout_ms. Returns NULL or ts. */
 struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *ts);
+
+/* The name (comm) of the process whose /proc directory is @pid_dir, in
+ * @buf (at most @size - 1 bytes, no newline): 0, or -errno (then "?"). */
+int ipc_proc_comm(int pid_dir, char *buf, size_t size);

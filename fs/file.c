@@ -4,10 +4,13 @@
  *
  * Every file is direct_io: reads and writes reach the daemon one by one, so
  * message boundaries hold and nothing is served from a stale page cache.
+ *
+ * Every request acts in the namespace of its file's node (ns.h).
  */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "creds.h"
+#include "ns.h"
 #include "tree.h"
 
 #include <errno.h>
@@ -41,6 +44,30 @@ static void handle_free(IpcfsHandle *h)
 	g_free(h);
 }
 
+/* Frees @h in its node's namespace, as a request on it. */
+static void handle_release(IpcfsHandle *h)
+{
+	IpcfsNs *was;
+	int r = ipcfs_ns_enter(h->node->ns, &was);
+
+	if (r < 0)
+		g_warning("release: cannot enter the file's namespace: %s", g_strerror(-r));
+	handle_free(h);
+	if (r == 0)
+		ipcfs_ns_leave(was);
+}
+
+/* Enters @h's namespace for a request on it: false if it could not (then
+ * the request is answered). Pair with ipcfs_ns_leave(*was). */
+static bool handle_enter(fuse_req_t req, IpcfsHandle *h, IpcfsNs **was)
+{
+	int r = ipcfs_ns_enter(h->node->ns, was);
+
+	if (r < 0)
+		ipcfs_reply_err(req, r);
+	return r == 0;
+}
+
 static int check_access(const IpcfsFile *file, int flags)
 {
 	int acc = flags & O_ACCMODE;
@@ -51,6 +78,27 @@ static int check_access(const IpcfsFile *file, int flags)
 	if ((acc == O_WRONLY || acc == O_RDWR) && !file->write)
 		return -EACCES;
 	return 0;
+}
+
+/* Sets up @h for @node with the caller's credentials, in the node's
+ * namespace: 0 or -errno. */
+static int handle_open(fuse_req_t req, IpcfsNode *node, IpcfsHandle *h, int flags)
+{
+	IpcfsNs *was;
+	int r = ipcfs_ns_enter(node->ns, &was);
+
+	if (r < 0)
+		return r;
+	r = ipcfs_creds_enter(req);
+	if (r == 0) {
+		if (node->file->open)
+			r = node->file->open(h, flags);
+		ipcfs_creds_leave();
+	}
+	if (r < 0)
+		handle_free(h);
+	ipcfs_ns_leave(was);
+	return r;
 }
 
 static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -74,14 +122,8 @@ static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	h->fd = -1;
 	h->arg = node->file_arg;
 	g_mutex_init(&h->lock);
-	r = ipcfs_creds_enter(req);
-	if (r == 0) {
-		if (node->file->open)
-			r = node->file->open(h, fi->flags);
-		ipcfs_creds_leave();
-	}
+	r = handle_open(req, node, h, fi->flags);
 	if (r < 0) {
-		handle_free(h);
 		ipcfs_reply_err(req, r);
 		return;
 	}
@@ -93,7 +135,7 @@ static void ipcfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	/* No FLUSH round trip on close unless the file wants one. */
 	fi->noflush = !node->file->flush;
 	if (fuse_reply_open(req, fi) < 0)
-		handle_free(h);
+		handle_release(h);
 }
 
 /* The reply goes out after the lock is dropped and never touches @h: once the
@@ -126,54 +168,69 @@ static void ipcfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	IpcfsHandle *h = handle_of(fi);
+	IpcfsNs *was;
 
+	if (!handle_enter(req, h, &was))
+		return;
 	if (h->file->snapshot)
 		read_text(req, h, size, off);
 	else if (h->file->read)
 		h->file->read(req, h, size, off, fi->flags);
 	else
 		ipcfs_reply_err(req, -EBADF);
+	ipcfs_ns_leave(was);
 }
 
 static void ipcfs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 			struct fuse_file_info *fi)
 {
 	IpcfsHandle *h = handle_of(fi);
+	IpcfsNs *was;
 
+	if (!handle_enter(req, h, &was))
+		return;
 	if (h->file->write)
 		h->file->write(req, h, buf, size, off, fi->flags);
 	else
 		ipcfs_reply_err(req, -EBADF);
+	ipcfs_ns_leave(was);
 }
 
 static void ipcfs_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		       struct fuse_pollhandle *ph)
 {
 	IpcfsHandle *h = handle_of(fi);
+	IpcfsNs *was;
 
-	if (h->file->poll) {
+	if (!h->file->poll) {
+		/* Never ENOSYS: the kernel would stop asking for the whole mount. */
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	} else if (handle_enter(req, h, &was)) {
 		h->file->poll(req, h, ph);
-		return;
-	}
-	/* Never ENOSYS: the kernel would stop asking for the whole mount. */
-	if (ph)
+		ipcfs_ns_leave(was);
+	} else if (ph) {
 		fuse_pollhandle_destroy(ph);
-	fuse_reply_poll(req, POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+	}
 }
 
 static void ipcfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	IpcfsHandle *h = handle_of(fi);
+	IpcfsNs *was;
 
-	if (h->file->flush)
-		h->file->flush(req, h);
-	else
+	if (!h->file->flush) {
 		ipcfs_reply_err(req, 0);
+	} else if (handle_enter(req, h, &was)) {
+		h->file->flush(req, h);
+		ipcfs_ns_leave(was);
+	}
 }
 
 static void ipcfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	handle_free(handle_of(fi));
+	handle_release(handle_of(fi));
 	ipcfs_reply_err(req, 0);
 }
 

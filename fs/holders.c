@@ -2,7 +2,8 @@
  *
  * Both come from one scan of /proc (core/ipc-holders.c), taken with the
  * caller's credentials: a process the caller may not look at in /proc is not
- * shown. A scan is kept for SCAN_TTL_US per set of credentials, so that
+ * shown. A scan is kept for SCAN_TTL_US per set of credentials and IPC
+ * namespace (the files it looks for are that namespace's), so that
  * "cat mq/NAME/holders" over every queue, or "ls pipes/" then reading each pipe,
  * costs one scan; a holder that arrives or leaves shows within that time.
  * The first reader of a stale scan makes the new one; readers with the same
@@ -20,6 +21,7 @@
 #include "holders.h"
 #include "creds.h"
 #include "node.h"
+#include "ns.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -38,7 +40,7 @@ typedef struct {
 
 /* Lock order: cache_lock, then (only by trylock) an entry's lock. */
 static GMutex cache_lock;
-static GHashTable *cache; /* ipcfs_creds_key() -> CachedScan*; cache_lock */
+static GHashTable *cache; /* "CREDS ipc:[ID]" -> CachedScan*; cache_lock */
 
 /* Where the mount is; fixed at init. */
 static char *mount_prefix; /* "MOUNTPOINT/" */
@@ -80,7 +82,7 @@ static bool resolve_mount(ino_t ino, IpcHeldKey *key, void *unused)
 	const IpcfsFile *file;
 	ino_t object_id;
 
-	if (!ipcfs_node_object(ino, &kind, &object_id, &file) || !file ||
+	if (!ipcfs_node_object(ino, ipcfs_ns_here(), &kind, &object_id, &file) || !file ||
 	    !(file->read || file->write) || !kind->held_key)
 		return false;
 	kind->held_key(object_id, key);
@@ -89,11 +91,12 @@ static bool resolve_mount(ino_t ino, IpcHeldKey *key, void *unused)
 
 static IpcHoldScan *scan_now(bool maps)
 {
-	dev_t devs[] = {ipcfs_config.shm_dev, ipcfs_config.mq_dev};
+	const IpcfsNs *ns = ipcfs_ns_here();
+	dev_t devs[] = {ns->shm_dev, ns->mq_dev};
 	IpcScanSetup setup = {
 	    .skip_pid = getpid(),
 	    .devs = devs,
-	    .n_devs = ipcfs_config.mq_dirfd >= 0 ? 2 : 1,
+	    .n_devs = ns->mq_dirfd >= 0 ? 2 : 1,
 	    .maps = maps,
 	    .mount_prefix = mount_prefix,
 	    .mount_id = mount_id,
@@ -126,7 +129,9 @@ static void drop_stale(gint64 now)
 
 static CachedScan *cache_entry(void)
 {
-	g_autofree char *key = ipcfs_creds_key();
+	g_autofree char *creds = ipcfs_creds_key();
+	g_autofree char *key =
+	    g_strdup_printf("%s ipc:[%lu]", creds, (unsigned long)ipcfs_ns_here()->id);
 	CachedScan *c;
 
 	g_mutex_lock(&cache_lock);
@@ -234,7 +239,7 @@ static bool held_by_maps(const IpcfsKind *kind, ino_t object_id)
 		return false;
 	kind->held_key(object_id, &key);
 	return key.type == IPC_HELD_SYSV_SHM || (key.type == IPC_HELD_FILE &&
-						 key.dev == ipcfs_config.shm_dev);
+						 key.dev == ipcfs_ns_here()->shm_dev);
 }
 
 static int holders_snapshot(IpcfsHandle *h, fuse_req_t req)

@@ -37,9 +37,14 @@
 #define IPCFS_INO_SYSV_SEM        15
 #define IPCFS_INO_SYSV_SEM_CREATE 16
 #define IPCFS_INO_SYSV_SEM_KEYS   17
+#define IPCFS_INO_NS              18
+/* Never inodes themselves: what a namespace's copies under ns/ copy. */
+#define IPCFS_INO_NS_DIR          19 /* ns/ipc:[ID] */
+#define IPCFS_INO_NS_INFO         20 /* ns/ipc:[ID]/info */
 #define IPCFS_INO_FIRST_DYNAMIC   32
 
 typedef struct IpcfsKind IpcfsKind;
+typedef struct IpcfsNs IpcfsNs;
 
 typedef struct IpcfsFile IpcfsFile;
 typedef struct IpcfsHandle IpcfsHandle;
@@ -48,10 +53,6 @@ typedef struct IpcfsHandle IpcfsHandle;
 typedef struct {
 	long mq_maxmsg;  /* attributes mkdir mq/NAME uses; 0: the kernel's default */
 	long mq_msgsize;
-	int mq_dirfd;    /* mqueue filesystem root, or -1 if none could be had */
-	int shm_dirfd;   /* /dev/shm */
-	dev_t mq_dev;    /* device of the mqueue filesystem (0 if none), and of /dev/shm: */
-	dev_t shm_dev;   /* what holders look for in other processes' descriptors */
 	bool as_root;    /* the daemon runs as root: act with each caller's credentials */
 } IpcfsConfig;
 

@@ -12,6 +12,7 @@
 #include "ipc-shm.h"
 #include "later.h"
 #include "node.h"
+#include "ns.h"
 #include "target.h"
 #include "tree.h"
 #include "watch.h"
@@ -27,7 +28,7 @@
 
 #define MAX_READ 524288 /* 512 KiB */
 
-IpcfsConfig ipcfs_config = {.mq_dirfd = -1, .shm_dirfd = -1};
+IpcfsConfig ipcfs_config;
 
 struct ipcfs_options {
 	unsigned long maxmsg;
@@ -151,37 +152,33 @@ static void raise_fd_limit(void)
 	}
 }
 
-static dev_t dir_dev(int dirfd)
-{
-	struct stat st;
-
-	return dirfd >= 0 && fstat(dirfd, &st) == 0 ? st.st_dev : 0;
-}
-
 /* The daemon's own /dev/shm and mqueue filesystem, or the target's. */
 static int open_ipc_dirs(const char *target)
 {
+	int r;
+
 	if (target) {
 		if (ipcfs_target_open(target) < 0)
 			return -1;
 	} else {
-		ipcfs_config.shm_dirfd = ipc_shm_dir_open();
-		if (ipcfs_config.shm_dirfd < 0) {
+		ipcfs_ns_home.shm_dirfd = ipc_shm_dir_open();
+		if (ipcfs_ns_home.shm_dirfd < 0) {
 			g_printerr("ipcfs: cannot open /dev/shm: %s\n",
-				   g_strerror(-ipcfs_config.shm_dirfd));
+				   g_strerror(-ipcfs_ns_home.shm_dirfd));
 			return -1;
 		}
 	}
-	ipcfs_config.shm_dev = dir_dev(ipcfs_config.shm_dirfd);
-	if (ipcfs_config.mq_dirfd < 0)
-		ipcfs_config.mq_dirfd = ipc_mq_dir_open();
-	ipcfs_config.mq_dev = dir_dev(ipcfs_config.mq_dirfd);
-	if (ipcfs_config.mq_dirfd < 0)
+	if (ipcfs_ns_home.mq_dirfd < 0)
+		ipcfs_ns_home.mq_dirfd = ipc_mq_dir_open();
+	if (ipcfs_ns_home.mq_dirfd < 0)
 		g_warning("mq/ cannot list queues: /dev/mqueue is not mounted and a private "
 			  "mqueue mount needs root (%s); mount it with: "
 			  "mount -t mqueue none /dev/mqueue",
-			  g_strerror(-ipcfs_config.mq_dirfd));
-	return 0;
+			  g_strerror(-ipcfs_ns_home.mq_dirfd));
+	r = ipcfs_ns_home_init();
+	if (r < 0)
+		g_printerr("ipcfs: cannot open its own IPC namespace: %s\n", g_strerror(-r));
+	return r < 0 ? -1 : 0;
 }
 
 /* Threads of ours must never take the signals meant to end the session. */
@@ -282,6 +279,7 @@ out_session:
 	fuse_session_destroy(se);
 out_nodes:
 	ipcfs_nodes_free();
+	ipcfs_ns_home_free();
 out_args:
 	g_free(opts.words[0]);
 	g_free(opts.words[1]);

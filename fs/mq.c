@@ -15,6 +15,7 @@
 #include "ipc-sysv-limits.h"
 #include "ipcfs.h"
 #include "later.h"
+#include "ns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,16 +36,16 @@ static int mq_name_check(const char *name)
 
 static int mq_list(GPtrArray **names)
 {
-	if (ipcfs_config.mq_dirfd < 0) {
+	if (ipcfs_ns_here()->mq_dirfd < 0) {
 		*names = g_ptr_array_new_with_free_func(g_free);
 		return 0;
 	}
-	return ipc_mq_list(ipcfs_config.mq_dirfd, names);
+	return ipc_mq_list(ipcfs_ns_here()->mq_dirfd, names);
 }
 
 static int mq_stat(const char *name, struct stat *st)
 {
-	return ipc_mq_stat(ipcfs_config.mq_dirfd, name, st);
+	return ipc_mq_stat(ipcfs_ns_here()->mq_dirfd, name, st);
 }
 
 /* Queue attributes for a creation: the ones asked for, else the mount's,
@@ -89,14 +90,14 @@ static int mq_create(const char *name, mode_t mode)
 
 static void mq_held_key(ino_t object_id, IpcHeldKey *key)
 {
-	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_config.mq_dev, object_id};
+	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_ns_here()->mq_dev, object_id};
 }
 
 static int mq_backing(const char *name, int *dirfd, char **file)
 {
-	if (ipcfs_config.mq_dirfd < 0)
+	if (ipcfs_ns_here()->mq_dirfd < 0)
 		return -EOPNOTSUPP;
-	*dirfd = ipcfs_config.mq_dirfd;
+	*dirfd = ipcfs_ns_here()->mq_dirfd;
 	*file = g_strdup(name);
 	return 0;
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "node.h"
+#include "ns.h"
 
 #include <errno.h>
 #include <string.h>
@@ -23,6 +24,8 @@ static GHashTable *by_ino; /* fuse_ino_t -> IpcfsNode*, owns dynamic nodes; tabl
  * Protected by table_lock. */
 static GHashTable *by_name[N_KINDS];
 static fuse_ino_t next_ino = IPCFS_INO_FIRST_DYNAMIC; /* table_lock */
+/* The namespaces' copies of fixed nodes: copy_key() -> IpcfsNode*. table_lock */
+static GHashTable *copies;
 
 static IpcfsNode fixed_nodes[] = {
 	{.ino = FUSE_ROOT_ID, .type = NODE_ROOT},
@@ -34,6 +37,9 @@ static IpcfsNode fixed_nodes[] = {
 	{.ino = IPCFS_INO_MQ_CREATE, .type = NODE_FILE, .kind = &ipcfs_mq_kind,
 	 .file = &ipcfs_mq_create_file},
 	{.ino = IPCFS_INO_SYSV, .type = NODE_DIR},
+	{.ino = IPCFS_INO_NS, .type = NODE_NSLIST},
+	{.ino = IPCFS_INO_NS_DIR, .type = NODE_DIR},
+	{.ino = IPCFS_INO_NS_INFO, .type = NODE_FILE, .file = &ipcfs_ns_info_file},
 #define SYSV_NODES(KIND, k)                                                                        \
 	{.ino = IPCFS_INO_SYSV_##KIND, .type = NODE_KIND, .kind = &ipcfs_sysv_##k##_kind},         \
 	    {.ino = IPCFS_INO_SYSV_##KIND##_CREATE,                                                \
@@ -60,7 +66,13 @@ static const struct {
 	{FUSE_ROOT_ID, "sem", IPCFS_INO_SEM},
 	{FUSE_ROOT_ID, "pipes", IPCFS_INO_PIPES},
 	{FUSE_ROOT_ID, "sysv", IPCFS_INO_SYSV},
+	{FUSE_ROOT_ID, "ns", IPCFS_INO_NS},
 	{FUSE_ROOT_ID, "limits", IPCFS_INO_LIMITS},
+	{IPCFS_INO_NS_DIR, "mq", IPCFS_INO_MQ},
+	{IPCFS_INO_NS_DIR, "shm", IPCFS_INO_SHM},
+	{IPCFS_INO_NS_DIR, "sem", IPCFS_INO_SEM},
+	{IPCFS_INO_NS_DIR, "sysv", IPCFS_INO_SYSV},
+	{IPCFS_INO_NS_DIR, "info", IPCFS_INO_NS_INFO},
 	{IPCFS_INO_MQ, ".create", IPCFS_INO_MQ_CREATE},
 	{IPCFS_INO_SYSV, "shm", IPCFS_INO_SYSV_SHM},
 	{IPCFS_INO_SYSV, "msg", IPCFS_INO_SYSV_MSG},
@@ -77,13 +89,17 @@ static void node_free(gpointer p)
 {
 	IpcfsNode *node = p;
 
+	ipcfs_ns_unref(node->ns);
 	g_free(node->name);
 	g_free(node);
 }
 
 void ipcfs_nodes_init(void)
 {
+	for (size_t i = 0; i < G_N_ELEMENTS(fixed_nodes); i++)
+		fixed_nodes[i].role = fixed_nodes[i].ino;
 	by_ino = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, node_free);
+	copies = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	for (size_t i = 0; i < N_KINDS; i++)
 		by_name[i] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						   (GDestroyNotify)g_ptr_array_unref);
@@ -91,6 +107,7 @@ void ipcfs_nodes_init(void)
 
 void ipcfs_nodes_free(void)
 {
+	g_clear_pointer(&copies, g_hash_table_unref);
 	for (size_t i = 0; i < N_KINDS; i++)
 		g_clear_pointer(&by_name[i], g_hash_table_unref);
 	g_clear_pointer(&by_ino, g_hash_table_unref);
@@ -105,36 +122,46 @@ static GHashTable *names_of(const IpcfsKind *kind)
 	return by_name[i];
 }
 
+/* Object nodes are indexed by name; links, inode-per-open files and the
+ * copies of fixed nodes are not. */
 static bool indexed(const IpcfsNode *node)
 {
-	return node->type != NODE_LINK && !(node->file && node->file->inode_per_open);
+	return node->name && node->type != NODE_LINK &&
+	       !(node->file && node->file->inode_per_open);
+}
+
+/* A copy's key: its namespace and role (roles are below 256). */
+static gint64 copy_key(const IpcfsNs *ns, fuse_ino_t role)
+{
+	return (gint64)ns->id << 8 | role;
 }
 
 /* The node of @file (NULL: the directory) of the object @object_id that is
  * called @name, if the kernel knows it. Called with table_lock held. */
-static IpcfsNode *find_named(const IpcfsKind *kind, const char *name, ino_t object_id,
-			     const IpcfsFile *file)
+static IpcfsNode *find_named(const IpcfsKind *kind, const IpcfsNs *ns, const char *name,
+			     ino_t object_id, const IpcfsFile *file)
 {
 	GPtrArray *nodes = g_hash_table_lookup(names_of(kind), name);
 
 	for (guint i = 0; nodes && i < nodes->len; i++) {
 		IpcfsNode *node = nodes->pdata[i];
 
-		if (node->object_id == object_id && node->file == file)
+		if (node->ns == ns && node->object_id == object_id && node->file == file)
 			return node;
 	}
 	return NULL;
 }
 
 /* Makes a node with no lookups yet and files it. Called with table_lock held. */
-static IpcfsNode *node_new(IpcfsNodeType type, const IpcfsKind *kind, const char *name,
-			   ino_t object_id, const IpcfsFile *file)
+static IpcfsNode *node_new(IpcfsNodeType type, const IpcfsKind *kind, IpcfsNs *ns,
+			   const char *name, ino_t object_id, const IpcfsFile *file)
 {
 	IpcfsNode *node = g_new0(IpcfsNode, 1);
 	GPtrArray *nodes;
 
 	node->ino = next_ino++;
 	node->type = type;
+	node->ns = ipcfs_ns_ref(ns);
 	node->kind = kind;
 	node->name = g_strdup(name);
 	node->object_id = object_id;
@@ -156,7 +183,12 @@ static void node_remove(IpcfsNode *node)
 {
 	GPtrArray *nodes =
 	    indexed(node) ? g_hash_table_lookup(names_of(node->kind), node->name) : NULL;
+	gint64 key;
 
+	if (node->role) {
+		key = copy_key(node->ns, node->role);
+		g_hash_table_remove(copies, &key);
+	}
 	if (nodes) {
 		g_ptr_array_remove_fast(nodes, node);
 		if (nodes->len == 0)
@@ -186,44 +218,72 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino)
 	return node;
 }
 
-IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
-			  const IpcfsFile *file)
+IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, IpcfsNs *ns, const char *name,
+			  ino_t object_id, const IpcfsFile *file)
 {
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
-	node = file && file->inode_per_open ? NULL : find_named(kind, name, object_id, file);
+	node = file && file->inode_per_open ? NULL
+					    : find_named(kind, ns, name, object_id, file);
 	if (!node)
-		node = node_new(file ? NODE_FILE : NODE_OBJECT, kind, name, object_id, file);
+		node = node_new(file ? NODE_FILE : NODE_OBJECT, kind, ns, name, object_id, file);
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;
 }
 
-IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t object_id)
+IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, IpcfsNs *ns, const char *key,
+			       ino_t object_id)
 {
 	IpcfsNode *node;
 
 	g_mutex_lock(&table_lock);
-	node = node_new(NODE_LINK, kind, key, object_id, NULL);
+	node = node_new(NODE_LINK, kind, ns, key, object_id, NULL);
 	node->nlookup++;
 	g_mutex_unlock(&table_lock);
 	return node;
 }
 
-IpcfsNode *ipcfs_node_fixed_child(fuse_ino_t parent, const char *name)
+/* Namespace @ns's copy of fixed node @role, with a lookup. */
+static IpcfsNode *copy_ref(IpcfsNs *ns, fuse_ino_t role)
+{
+	const IpcfsNode *fixed = fixed_node(role);
+	gint64 key = copy_key(ns, role);
+	IpcfsNode *node;
+
+	g_mutex_lock(&table_lock);
+	node = g_hash_table_lookup(copies, &key);
+	if (!node) {
+		node = node_new(fixed->type, fixed->kind, ns, NULL, 0, fixed->file);
+		node->role = role;
+		g_hash_table_insert(copies, g_memdup2(&key, sizeof(key)), node);
+	}
+	node->nlookup++;
+	g_mutex_unlock(&table_lock);
+	return node;
+}
+
+IpcfsNode *ipcfs_node_fixed_child(const IpcfsNode *parent, const char *name)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(fixed_entries); i++)
-		if (fixed_entries[i].parent == parent && strcmp(fixed_entries[i].name, name) == 0)
-			return fixed_node(fixed_entries[i].ino);
+		if (fixed_entries[i].parent == parent->role &&
+		    strcmp(fixed_entries[i].name, name) == 0)
+			return parent->ns ? copy_ref(parent->ns, fixed_entries[i].ino)
+					  : fixed_node(fixed_entries[i].ino);
 	return NULL;
 }
 
-void ipcfs_node_fixed_names(fuse_ino_t parent, GPtrArray *names)
+void ipcfs_node_fixed_names(const IpcfsNode *parent, GPtrArray *names)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(fixed_entries); i++)
-		if (fixed_entries[i].parent == parent)
+		if (fixed_entries[i].parent == parent->role)
 			g_ptr_array_add(names, g_strdup(fixed_entries[i].name));
+}
+
+IpcfsNode *ipcfs_node_ns_dir(IpcfsNs *ns)
+{
+	return copy_ref(ns, IPCFS_INO_NS_DIR);
 }
 
 void ipcfs_node_open(IpcfsNode *node, IpcfsHandle *h)
@@ -255,8 +315,8 @@ int ipcfs_node_fstat(IpcfsNode *node, struct stat *st)
 	return r;
 }
 
-bool ipcfs_node_object(fuse_ino_t ino, const IpcfsKind **kind, ino_t *object_id,
-		       const IpcfsFile **file)
+bool ipcfs_node_object(fuse_ino_t ino, const IpcfsNs *ns, const IpcfsKind **kind,
+		       ino_t *object_id, const IpcfsFile **file)
 {
 	gint64 key = ino;
 	IpcfsNode *node;
@@ -264,7 +324,7 @@ bool ipcfs_node_object(fuse_ino_t ino, const IpcfsKind **kind, ino_t *object_id,
 
 	g_mutex_lock(&table_lock);
 	node = g_hash_table_lookup(by_ino, &key);
-	found = node && node->name;
+	found = node && node->name && (node->ns ? node->ns : &ipcfs_ns_home) == ns;
 	if (found) {
 		*kind = node->kind;
 		*object_id = node->object_id;
@@ -301,7 +361,8 @@ GArray *ipcfs_nodes_named(const IpcfsKind *kind, const char *name)
 		IpcfsNodeId id = {
 		    .ino = node->ino, .type = node->type, .object_id = node->object_id};
 
-		g_array_append_val(found, id);
+		if (!node->ns)
+			g_array_append_val(found, id);
 	}
 	g_mutex_unlock(&table_lock);
 	return found;

@@ -19,11 +19,17 @@ typedef enum {
 	NODE_DIR,     /* a fixed directory of fixed entries only (sysv/) */
 	NODE_KEYS,    /* sysv/KIND/by-key/ */
 	NODE_LINK,    /* sysv/KIND/by-key/KEY, a symlink to ../ID */
+	NODE_NSLIST,  /* ns/ */
 } IpcfsNodeType;
 
 typedef struct IpcfsNode {
 	fuse_ino_t ino;
 	IpcfsNodeType type;
+	/* The fixed node this one is, or copies in a namespace under ns/
+	 * (ns/ipc:[ID]/mq is a copy of mq/); 0 for objects and their files. */
+	fuse_ino_t role;
+	IpcfsNs *ns;           /* the namespace it acts in, with a reference;
+				* NULL: the mount's own (the top level) */
 	const IpcfsKind *kind; /* NODE_KIND, NODE_OBJECT, NODE_FILE in an object, NODE_KEYS,
 				* NODE_LINK */
 	char *name;            /* object name (NODE_OBJECT, NODE_FILE in an object); the
@@ -55,17 +61,21 @@ IpcfsNode *ipcfs_node_get(fuse_ino_t ino);
  * for an inode_per_open file), with its lookup count raised by one. The
  * kernel marks a directory it removed as dead for as long as it caches the
  * inode: a new object under the old name must not get the old node. */
-IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, const char *name, ino_t object_id,
-			  const IpcfsFile *file);
+IpcfsNode *ipcfs_node_ref(const IpcfsKind *kind, IpcfsNs *ns, const char *name,
+			  ino_t object_id, const IpcfsFile *file);
 /* A new NODE_LINK for @key of @kind, pointing at the object @object_id, with
  * one lookup. Links are never indexed: each lookup makes its own. */
-IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, const char *key, ino_t object_id);
+IpcfsNode *ipcfs_node_new_link(const IpcfsKind *kind, IpcfsNs *ns, const char *key,
+			       ino_t object_id);
 
-/* The fixed node called @name in fixed directory @parent (with a lookup
- * reference, as for every fixed node: none is counted), or NULL. */
-IpcfsNode *ipcfs_node_fixed_child(fuse_ino_t parent, const char *name);
+/* The fixed node called @name in fixed directory @parent, with a lookup
+ * reference (fixed nodes of the top level are never counted; their copies
+ * in a namespace are), or NULL. */
+IpcfsNode *ipcfs_node_fixed_child(const IpcfsNode *parent, const char *name);
 /* Appends the names of @parent's fixed entries to @names, in listing order. */
-void ipcfs_node_fixed_names(fuse_ino_t parent, GPtrArray *names);
+void ipcfs_node_fixed_names(const IpcfsNode *parent, GPtrArray *names);
+/* ns/ipc:[ID], namespace @ns's directory, with a lookup reference. */
+IpcfsNode *ipcfs_node_ns_dir(IpcfsNs *ns);
 
 /* Records that @h is open on @node, until ipcfs_node_close. The kernel
  * holds a lookup on @node while it is open. */
@@ -76,22 +86,23 @@ void ipcfs_node_close(IpcfsNode *node, IpcfsHandle *h);
  * removed while open. -ENOENT if none is open. */
 int ipcfs_node_fstat(IpcfsNode *node, struct stat *st);
 
-/* The kind, object inode and file of node @ino, copied under the table lock;
- * false if there is no such node or it stands for no object. */
-bool ipcfs_node_object(fuse_ino_t ino, const IpcfsKind **kind, ino_t *object_id,
-		       const IpcfsFile **file);
+/* The kind, object inode and file of node @ino, copied under the table lock,
+ * if it stands for an object of namespace @ns; false otherwise. */
+bool ipcfs_node_object(fuse_ino_t ino, const IpcfsNs *ns, const IpcfsKind **kind,
+		       ino_t *object_id, const IpcfsFile **file);
 
 /* Drops @n lookups; frees the node at zero. Fixed nodes are never counted
  * nor freed. */
 void ipcfs_node_forget(fuse_ino_t ino, guint64 n);
 
-/* The object directories and files (not inode-per-open ones) the kernel
- * knows by object @name in @kind, of every object seen under that name: a
- * GArray of IpcfsNodeId, copied under the table lock so that the caller can
- * notify the kernel without it. */
+/* The object directories and files (not inode-per-open ones) of the top
+ * level the kernel knows by object @name in @kind, of every object seen under
+ * that name: a GArray of IpcfsNodeId, copied under the table lock so that the
+ * caller can notify the kernel without it. */
 GArray *ipcfs_nodes_named(const IpcfsKind *kind, const char *name);
 
-/* The names (g_free'd strings) of the objects of @kind the kernel knows. */
+/* The names (g_free'd strings) of the objects of @kind the kernel knows
+ * (under ns/ too). */
 GPtrArray *ipcfs_node_names(const IpcfsKind *kind);
 
 /* Every kind, POSIX and System V. */

@@ -13,6 +13,7 @@
 #include "ipc-util.h"
 #include "ipcfs.h"
 #include "later.h"
+#include "ns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,29 +30,29 @@ typedef struct {
 
 static int sem_list(GPtrArray **names)
 {
-	return ipc_sem_list(ipcfs_config.shm_dirfd, names);
+	return ipc_sem_list(ipcfs_ns_here()->shm_dirfd, names);
 }
 
 static int sem_stat(const char *name, struct stat *st)
 {
-	return ipc_sem_stat(ipcfs_config.shm_dirfd, name, st);
+	return ipc_sem_stat(ipcfs_ns_here()->shm_dirfd, name, st);
 }
 
 static int sem_create(const char *name, mode_t mode)
 {
 	g_autoptr(IpcSem) sem = NULL;
 
-	return ipc_sem_create(ipcfs_config.shm_dirfd, name, mode, 0, &sem);
+	return ipc_sem_create(ipcfs_ns_here()->shm_dirfd, name, mode, 0, &sem);
 }
 
 static int sem_remove(const char *name)
 {
-	return ipc_sem_unlink(ipcfs_config.shm_dirfd, name);
+	return ipc_sem_unlink(ipcfs_ns_here()->shm_dirfd, name);
 }
 
 static int sem_backing(const char *name, int *dirfd, char **file)
 {
-	*dirfd = ipcfs_config.shm_dirfd;
+	*dirfd = ipcfs_ns_here()->shm_dirfd;
 	*file = g_strconcat("sem.", name, NULL);
 	return 0;
 }
@@ -60,7 +61,7 @@ static int sem_backing(const char *name, int *dirfd, char **file)
 static int value_open(IpcfsHandle *h, int flags)
 {
 	IpcSem *sem = NULL;
-	int r = ipc_sem_open(ipcfs_config.shm_dirfd, h->name, &sem);
+	int r = ipc_sem_open(ipcfs_ns_here()->shm_dirfd, h->name, &sem);
 
 	h->state = sem;
 	/* Borrowed, for stat; closed with the semaphore. */

@@ -14,6 +14,7 @@
 #include "ipc-sem.h"
 #include "ipc-shm.h"
 #include "ipcfs.h"
+#include "ns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +22,17 @@
 
 static int shm_list(GPtrArray **names)
 {
-	return ipc_shm_list(ipcfs_config.shm_dirfd, names);
+	return ipc_shm_list(ipcfs_ns_here()->shm_dirfd, names);
 }
 
 static int shm_stat(const char *name, struct stat *st)
 {
-	return ipc_shm_stat(ipcfs_config.shm_dirfd, name, st);
+	return ipc_shm_stat(ipcfs_ns_here()->shm_dirfd, name, st);
 }
 
 static int shm_create(const char *name, mode_t mode)
 {
-	int fd = ipc_shm_create(ipcfs_config.shm_dirfd, name, O_RDONLY, mode);
+	int fd = ipc_shm_create(ipcfs_ns_here()->shm_dirfd, name, O_RDONLY, mode);
 
 	if (fd < 0)
 		return fd;
@@ -41,25 +42,25 @@ static int shm_create(const char *name, mode_t mode)
 
 static int shm_remove(const char *name)
 {
-	return ipc_shm_unlink(ipcfs_config.shm_dirfd, name);
+	return ipc_shm_unlink(ipcfs_ns_here()->shm_dirfd, name);
 }
 
 static int shm_backing(const char *name, int *dirfd, char **file)
 {
-	*dirfd = ipcfs_config.shm_dirfd;
+	*dirfd = ipcfs_ns_here()->shm_dirfd;
 	*file = g_strdup(name);
 	return 0;
 }
 
 static int data_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, flags & (O_ACCMODE | O_TRUNC));
+	h->fd = ipc_shm_open(ipcfs_ns_here()->shm_dirfd, h->name, flags & (O_ACCMODE | O_TRUNC));
 	return h->fd < 0 ? h->fd : 0;
 }
 
 static int info_open(IpcfsHandle *h, int flags)
 {
-	h->fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDONLY);
+	h->fd = ipc_shm_open(ipcfs_ns_here()->shm_dirfd, h->name, O_RDONLY);
 	return h->fd < 0 ? h->fd : 0;
 }
 
@@ -101,7 +102,7 @@ static void data_write(fuse_req_t req, IpcfsHandle *h, const char *buf, size_t s
 
 static int data_truncate(IpcfsHandle *h, const char *name, off_t size)
 {
-	int fd = h ? h->fd : ipc_shm_open(ipcfs_config.shm_dirfd, name, O_RDWR);
+	int fd = h ? h->fd : ipc_shm_open(ipcfs_ns_here()->shm_dirfd, name, O_RDWR);
 	int r = fd < 0 ? fd : ipc_shm_resize(fd, size);
 
 	if (!h && fd >= 0)
@@ -147,7 +148,7 @@ static const IpcfsFile *const shm_files[] = {&data_file, &info_file, &ipcfs_hold
 
 void ipcfs_shm_held_key(ino_t object_id, IpcHeldKey *key)
 {
-	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_config.shm_dev, object_id};
+	*key = (IpcHeldKey){IPC_HELD_FILE, ipcfs_ns_here()->shm_dev, object_id};
 }
 
 /* sem@OFFSET: the unnamed semaphore at that offset of the object, as
@@ -157,7 +158,7 @@ void ipcfs_shm_held_key(ino_t object_id, IpcHeldKey *key)
 static int sem_at_open(IpcfsHandle *h, int flags)
 {
 	IpcSem *sem = NULL;
-	int fd = ipc_shm_open(ipcfs_config.shm_dirfd, h->name, O_RDWR);
+	int fd = ipc_shm_open(ipcfs_ns_here()->shm_dirfd, h->name, O_RDWR);
 	int r = fd < 0 ? fd : ipc_sem_open_in(fd, h->arg, &sem);
 
 	if (fd >= 0)

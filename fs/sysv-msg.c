@@ -19,6 +19,7 @@
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "ipc-sysv-msg.h"
+#include "ns.h"
 #include "sysv.h"
 
 #include <errno.h>
@@ -139,6 +140,7 @@ static void queue_release(IpcfsHandle *h)
 /* A message on its way back into its queue. */
 typedef struct {
 	IpcfsLaterReturn ret;
+	IpcfsNs *ns; /* the queue's namespace, with a reference */
 	int id;
 	size_t len;
 	IpcSysvMsg msg;
@@ -153,6 +155,7 @@ static HeldMsg *held_new(int id, long type, const char *bytes, size_t len)
 
 	m->ret.put = held_put;
 	m->ret.free = held_free;
+	m->ns = ipcfs_ns_ref(ipcfs_ns_here());
 	m->id = id;
 	m->len = len;
 	m->msg.type = type;
@@ -179,16 +182,24 @@ static int held_send(void *data)
 	return ipc_sysv_msg_send(m->id, &m->msg, m->len, true);
 }
 
-/* Put back as the daemon: the message was the queue's already. */
+/* Put back as the daemon, in the queue's namespace (from whichever thread
+ * later.c puts it back on): the message was the queue's already. */
 static int held_put(IpcfsLaterReturn *ret, int fd, int ms)
 {
-	int r = retry_for(ms, held_send, ret);
+	HeldMsg *m = (HeldMsg *)ret;
+	IpcfsNs *was;
+	int r = ipcfs_ns_enter(m->ns, &was);
 
+	if (r < 0)
+		return r;
+	r = retry_for(ms, held_send, ret);
+	ipcfs_ns_leave(was);
 	return r == -EIDRM || r == -EINVAL ? -EIDRM : r;
 }
 
 static void held_free(IpcfsLaterReturn *ret)
 {
+	ipcfs_ns_unref(((HeldMsg *)ret)->ns);
 	g_free(ret);
 }
 

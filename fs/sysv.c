@@ -3,12 +3,14 @@
  * Names: an object's directory is its ID in decimal, as ipcs shows it; its
  * st_ino (the node table's object_id) is the ID plus one, so that no object
  * is 0, and a segment removed but still attached is another object: the
- * kernel holds the directory that rmdir removed as dead. by-key/KEY names the object whose key is KEY (0x%08x, as ipcs prints
- * it), for every key but IPC_PRIVATE.
+ * kernel holds the directory that rmdir removed as dead. by-key/KEY names
+ * the object whose key is KEY (0x%08x, as ipcs prints it), for every key but
+ * IPC_PRIVATE.
  */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "sysv.h"
+#include "ns.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -173,10 +175,10 @@ int ipcfs_sysv_keys(const IpcfsSysvType *t, GPtrArray **keys)
 	return 0;
 }
 
-/* Holders know an object by its ID. */
+/* Holders know an object by its ID in its namespace. */
 void ipcfs_sysv_held_key(const IpcfsSysvType *t, ino_t object_id, IpcHeldKey *key)
 {
-	*key = (IpcHeldKey){t->held, 0, (object_id & ~REMOVED_BIT) - 1};
+	*key = (IpcHeldKey){t->held, ipcfs_ns_here()->id, (object_id & ~REMOVED_BIT) - 1};
 }
 
 void ipcfs_sysv_create_write(const IpcfsSysvType *t, fuse_req_t req, IpcfsHandle *h,
@@ -230,16 +232,29 @@ void ipcfs_sysv_print_perm(GString *out, const IpcSysvPerm *perm)
 			       (unsigned)perm->cgid);
 }
 
-/* attempt() as the caller: an error to take on its rights fails the request. */
+/* later.h's object ID of System V object @id of this thread's namespace:
+ * IDs are only unique within a namespace. */
+static guint64 later_id(int id)
+{
+	return (guint64)ipcfs_ns_here()->id << 32 | (guint32)id;
+}
+
+/* attempt() as the caller, in its namespace: an error to take on either
+ * fails the request. */
 static int attempt_as_caller(IpcfsLater *l, int ms)
 {
 	IpcfsSysvWait *w = (IpcfsSysvWait *)l;
-	int r = ipcfs_creds_enter_saved(w->creds);
+	IpcfsNs *was;
+	int r = ipcfs_ns_enter(w->ns, &was);
 
 	if (r < 0)
 		return r;
-	r = w->attempt(l, ms);
-	ipcfs_creds_leave();
+	r = ipcfs_creds_enter_saved(w->creds);
+	if (r == 0) {
+		r = w->attempt(l, ms);
+		ipcfs_creds_leave();
+	}
+	ipcfs_ns_leave(was);
 	return r;
 }
 
@@ -258,12 +273,14 @@ void ipcfs_sysv_wait_init(IpcfsSysvWait *w, fuse_req_t req, const IpcfsLaterKind
 {
 	w->later.ops = ops;
 	w->later.req = req;
-	w->later.obj = (IpcfsLaterObject){.kind = kind, .id = (guint64)id, .fd = -1};
+	w->later.obj = (IpcfsLaterObject){.kind = kind, .id = later_id(id), .fd = -1};
 	w->later.way = way;
 	w->creds = ipcfs_creds_save();
+	w->ns = ipcfs_ns_ref(ipcfs_ns_here());
 }
 
 void ipcfs_sysv_wait_clear(IpcfsSysvWait *w)
 {
 	g_free(w->creds);
+	ipcfs_ns_unref(w->ns);
 }

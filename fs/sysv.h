@@ -85,11 +85,12 @@ void ipcfs_sysv_print_perm(GString *out, const IpcSysvPerm *perm);
 	}
 
 /* A request on a System V object that may have to wait: the head that
- * later.h wants, and the caller's credentials, taken on for every try. The
- * kind's own fields follow. */
+ * later.h wants, and the caller's credentials and namespace, taken on for
+ * every try. The kind's own fields follow. */
 typedef struct {
 	IpcfsLater later;
 	IpcfsCreds *creds;
+	IpcfsNs *ns; /* with a reference */
 	/* The kind's attempt, with the caller's credentials in force: @ms 0
 	 * never blocks, > 0 may block that long. 0 done, -EAGAIN not yet,
 	 * another -errno to fail. */
@@ -102,8 +103,8 @@ int ipcfs_sysv_try(IpcfsLater *l);
 int ipcfs_sysv_wait(IpcfsLater *l, int ms);
 
 /* Fills the head of @w for @req on System V object @id of @kind: keeps the
- * credentials this thread acts with now (call between creds enter and
- * leave). */
+ * credentials and namespace this thread acts with now (call between creds
+ * enter and leave). */
 void ipcfs_sysv_wait_init(IpcfsSysvWait *w, fuse_req_t req, const IpcfsLaterKind *kind, int id,
 			  IpcfsLaterWay way, const IpcfsLaterOps *ops);
 /* Frees what ipcfs_sysv_wait_init kept (not @w itself). */

@@ -27,6 +27,7 @@
 #include "ipc-mq.h"
 #include "ipc-ns.h"
 #include "ipcfs.h"
+#include "ns.h"
 #include "target.h"
 
 #include <errno.h>
@@ -65,10 +66,10 @@ static void say_join_error(pid_t pid, int err)
  * only a private mount made from inside shows the right ones. */
 static int open_mq_dir(pid_t pid)
 {
-	ipcfs_config.mq_dirfd = ipc_mq_private_dir_open();
-	if (ipcfs_config.mq_dirfd < 0) {
+	ipcfs_ns_home.mq_dirfd = ipc_mq_private_dir_open();
+	if (ipcfs_ns_home.mq_dirfd < 0) {
 		g_printerr("ipcfs: target=%d: cannot mount its namespace's mqueue filesystem: %s\n",
-			   pid, g_strerror(-ipcfs_config.mq_dirfd));
+			   pid, g_strerror(-ipcfs_ns_home.mq_dirfd));
 		return -1;
 	}
 	return 0;
@@ -82,12 +83,17 @@ static int open_target(pid_t pid, int procfd)
 		say_join_error(pid, joined);
 		return -1;
 	}
-	ipcfs_config.shm_dirfd = ipc_ns_shm_dir_open(procfd);
-	if (ipcfs_config.shm_dirfd < 0) {
-		g_printerr("ipcfs: target=%d: cannot open its /dev/shm: %s\n", pid,
-			   g_strerror(-ipcfs_config.shm_dirfd));
+	ipcfs_ns_home.shm_dirfd = ipc_ns_shm_dir_open(procfd);
+	if (ipcfs_ns_home.shm_dirfd == -EMEDIUMTYPE) {
+		g_printerr("ipcfs: target=%d: its /dev/shm is not a tmpfs\n", pid);
 		return -1;
 	}
+	if (ipcfs_ns_home.shm_dirfd < 0) {
+		g_printerr("ipcfs: target=%d: cannot open its /dev/shm: %s\n", pid,
+			   g_strerror(-ipcfs_ns_home.shm_dirfd));
+		return -1;
+	}
+	ipcfs_ns_home.shm_pid = pid;
 	g_debug("target %d: IPC namespace %s", pid, joined ? "joined" : "is the daemon's own");
 	return joined ? open_mq_dir(pid) : 0;
 }

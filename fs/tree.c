@@ -9,12 +9,17 @@
  * and receive, and a mapped shm object's on a store, with no event to tell.
  * The size of shm data is not cached at all, and missing names never are
  * (plain ENOENT, no negative entries). The fixed part of the tree never
- * changes.
+ * changes. Under ns/, nothing is watched: names are cached as briefly as
+ * unwatched kinds' are, and ns/ipc:[ID] not at all, so that every path walk
+ * through it checks again that the caller may see that namespace.
+ *
+ * Every request acts in the namespace of the node it is about (ns.h).
  */
 #define G_LOG_DOMAIN "ipcfs"
 
 #include "creds.h"
 #include "node.h"
+#include "ns.h"
 #include "tree.h"
 #include "watch.h"
 
@@ -136,18 +141,26 @@ static double attr_timeout(const IpcfsNode *node)
 	return node->file && node->file->size ? 0.0 : OBJECT_TIMEOUT;
 }
 
+/* Names the watcher keeps exact: the watched kinds' at the top level. */
+static double name_timeout(const IpcfsNode *node)
+{
+	return !node->ns && ipcfs_watch_covers(node->kind) ? WATCHED_TIMEOUT : OBJECT_TIMEOUT;
+}
+
 static double entry_timeout(const IpcfsNode *node)
 {
 	/* mq/.create gives way to a queue of that name (lookup_object): its
 	 * entry is a name of the kind. */
-	if (node->ino == IPCFS_INO_MQ_CREATE)
-		return ipcfs_watch_covers(node->kind) ? WATCHED_TIMEOUT : OBJECT_TIMEOUT;
+	if (node->role == IPCFS_INO_MQ_CREATE)
+		return name_timeout(node);
+	if (node->role == IPCFS_INO_NS_DIR)
+		return 0.0;
 	if (!node->name)
 		return FIXED_TIMEOUT;
 	/* Each open of these must look up (and get) a new inode. */
 	if (node->file && node->file->inode_per_open)
 		return 0.0;
-	return ipcfs_watch_covers(node->kind) ? WATCHED_TIMEOUT : OBJECT_TIMEOUT;
+	return name_timeout(node);
 }
 
 static void reply_entry(fuse_req_t req, IpcfsNode *node, const struct stat *st)
@@ -177,9 +190,10 @@ static const IpcfsFile *object_file(const IpcfsKind *kind, const char *name)
  * queue is an object like any other, listed and reachable: while it exists
  * it has the name, and the file is back once it is gone. Hiding the queue
  * instead would break "ls lists every object". */
-static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct stat *st,
+static IpcfsNode *lookup_object(const IpcfsNode *dir, const char *name, struct stat *st,
 				int *err)
 {
+	const IpcfsKind *kind = dir->kind;
 	IpcfsNode *node;
 
 	*err = kind->name_check(name);
@@ -187,14 +201,14 @@ static IpcfsNode *lookup_object(const IpcfsKind *kind, const char *name, struct 
 		*err = -ENOENT;
 	if (*err == 0)
 		*err = kind->stat(name, st);
-	if (*err < 0 && (node = ipcfs_node_fixed_child(kind->ino, name))) {
+	if (*err < 0 && (node = ipcfs_node_fixed_child(dir, name))) {
 		*err = ipcfs_node_stat(node, NULL, st);
 		return node;
 	}
 	if (*err < 0)
 		return NULL;
 	/* That stat gives the entry's attributes too: no second one. */
-	node = ipcfs_node_ref(kind, name, st->st_ino, NULL);
+	node = ipcfs_node_ref(kind, dir->ns, name, st->st_ino, NULL);
 	shape_object(node, st);
 	st->st_ino = node->ino;
 	return node;
@@ -212,7 +226,7 @@ static IpcfsNode *find_unlisted(const IpcfsNode *parent, const char *name, int *
 	if (*err < 0)
 		return NULL;
 	g_assert(file->inode_per_open);
-	node = ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+	node = ipcfs_node_ref(parent->kind, parent->ns, parent->name, parent->object_id, file);
 	node->file_arg = arg;
 	return node;
 }
@@ -223,35 +237,52 @@ static IpcfsNode *lookup_file(const IpcfsNode *parent, const char *name, int *er
 	const IpcfsFile *file = object_file(parent->kind, name);
 
 	if (file)
-		return ipcfs_node_ref(parent->kind, parent->name, parent->object_id, file);
+		return ipcfs_node_ref(parent->kind, parent->ns, parent->name, parent->object_id,
+				      file);
 	return parent->kind->unlisted_file ? find_unlisted(parent, name, err) : NULL;
 }
 
-static IpcfsNode *lookup_link(const IpcfsKind *kind, const char *key)
+static IpcfsNode *lookup_link(const IpcfsNode *dir, const char *key)
 {
 	g_autofree char *object = NULL;
 	ino_t object_id;
 
-	if (kind->key_lookup(key, &object_id, &object) < 0)
+	if (dir->kind->key_lookup(key, &object_id, &object) < 0)
 		return NULL;
-	return ipcfs_node_new_link(kind, key, object_id);
+	return ipcfs_node_new_link(dir->kind, dir->ns, key, object_id);
+}
+
+/* ns/ipc:[ID]: the namespace's directory, if the caller may see it. */
+static IpcfsNode *lookup_ns(fuse_req_t req, const char *name, int *err)
+{
+	IpcfsNs *ns = ipcfs_ns_lookup(req, name, err);
+	IpcfsNode *node;
+
+	if (!ns)
+		return NULL;
+	node = ipcfs_node_ns_dir(ns);
+	ipcfs_ns_unref(ns);
+	return node;
 }
 
 /* Finds @name in @parent and takes a lookup reference on it. An object in a
  * kind directory comes with its attributes in @st. */
-static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat *st, int *err)
+static IpcfsNode *find_in(fuse_req_t req, const IpcfsNode *parent, const char *name,
+			  struct stat *st, int *err)
 {
 	*err = -ENOENT;
 	switch (parent->type) {
 	case NODE_ROOT:
 	case NODE_DIR:
-		return ipcfs_node_fixed_child(parent->ino, name);
+		return ipcfs_node_fixed_child(parent, name);
+	case NODE_NSLIST:
+		return lookup_ns(req, name, err);
 	case NODE_KIND:
-		return lookup_object(parent->kind, name, st, err);
+		return lookup_object(parent, name, st, err);
 	case NODE_OBJECT:
 		return lookup_file(parent, name, err);
 	case NODE_KEYS:
-		return lookup_link(parent->kind, name);
+		return lookup_link(parent, name);
 	case NODE_FILE:
 	case NODE_LINK:
 		*err = -ENOTDIR;
@@ -261,9 +292,10 @@ static IpcfsNode *find_in(const IpcfsNode *parent, const char *name, struct stat
 }
 
 /* find_in, and @st always gets the attributes. */
-static IpcfsNode *lookup_in(const IpcfsNode *parent, const char *name, struct stat *st, int *err)
+static IpcfsNode *lookup_in(fuse_req_t req, const IpcfsNode *parent, const char *name,
+			    struct stat *st, int *err)
 {
-	IpcfsNode *node = find_in(parent, name, st, err);
+	IpcfsNode *node = find_in(req, parent, name, st, err);
 
 	if (node && parent->type != NODE_KIND && (*err = ipcfs_node_stat(node, NULL, st)) < 0) {
 		ipcfs_node_forget(node->ino, 1);
@@ -286,23 +318,37 @@ static void leave_as_caller(const IpcfsNode *node)
 		ipcfs_creds_leave();
 }
 
+/* Node @ino, with this thread in its namespace until ipcfs_ns_leave(*was);
+ * NULL and *err if there is no such node or its namespace cannot be entered. */
+static IpcfsNode *node_enter(fuse_ino_t ino, IpcfsNs **was, int *err)
+{
+	IpcfsNode *node = ipcfs_node_get(ino);
+
+	*err = node ? ipcfs_ns_enter(node->ns, was) : -ESTALE;
+	return *err < 0 ? NULL : node;
+}
+
 static void ipcfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	IpcfsNode *dir = ipcfs_node_get(parent);
-	IpcfsNode *node;
+	IpcfsNode *node = NULL;
+	IpcfsNode *dir;
+	IpcfsNs *was;
 	struct stat st;
 	int entered, err;
 
+	dir = node_enter(parent, &was, &err);
 	if (!dir) {
-		ipcfs_reply_err(req, -ESTALE);
+		ipcfs_reply_err(req, err);
 		return;
 	}
 	entered = enter_as_caller(req, dir);
 	err = entered;
-	node = entered ? NULL : lookup_in(dir, name, &st, &err);
-	/* Leave whether or not the lookup found the name. */
-	if (entered == 0)
+	if (entered == 0) {
+		node = lookup_in(req, dir, name, &st, &err);
+		/* Leave whether or not the lookup found the name. */
 		leave_as_caller(dir);
+	}
+	ipcfs_ns_leave(was);
 	if (node)
 		reply_entry(req, node, &st);
 	else
@@ -334,12 +380,14 @@ static void ipcfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_
 
 static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	IpcfsNode *node = ipcfs_node_get(ino);
+	IpcfsNode *node;
+	IpcfsNs *was;
 	struct stat st;
 	int r;
 
+	node = node_enter(ino, &was, &r);
 	if (!node) {
-		ipcfs_reply_err(req, -ESTALE);
+		ipcfs_reply_err(req, r);
 		return;
 	}
 	r = enter_as_caller(req, node);
@@ -347,6 +395,7 @@ static void ipcfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 		r = ipcfs_node_stat(node, fi ? (IpcfsHandle *)(uintptr_t)fi->fh : NULL, &st);
 		leave_as_caller(node);
 	}
+	ipcfs_ns_leave(was);
 	if (r < 0)
 		ipcfs_reply_err(req, r);
 	else
@@ -445,11 +494,13 @@ static int setattr_node(fuse_req_t req, const IpcfsNode *node, const struct stat
 static void ipcfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 			  struct fuse_file_info *fi)
 {
-	IpcfsNode *node = ipcfs_node_get(ino);
+	IpcfsNode *node;
+	IpcfsNs *was;
 	int r;
 
+	node = node_enter(ino, &was, &r);
 	if (!node) {
-		ipcfs_reply_err(req, -ESTALE);
+		ipcfs_reply_err(req, r);
 		return;
 	}
 	r = ipcfs_creds_enter(req);
@@ -457,6 +508,7 @@ static void ipcfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int
 		r = setattr_node(req, node, attr, to_set, fi);
 		ipcfs_creds_leave();
 	}
+	ipcfs_ns_leave(was);
 	if (r < 0) {
 		ipcfs_reply_err(req, r);
 		return;
@@ -464,35 +516,45 @@ static void ipcfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int
 	ipcfs_getattr(req, ino, fi);
 }
 
-static const IpcfsKind *kind_dir(fuse_ino_t parent, int *err)
+/* A kind directory, entered as node_enter does; -EPERM for any other. */
+static IpcfsNode *kind_dir_enter(fuse_ino_t parent, IpcfsNs **was, int *err)
 {
-	IpcfsNode *dir = ipcfs_node_get(parent);
+	IpcfsNode *dir = node_enter(parent, was, err);
 
-	*err = !dir ? -ESTALE : dir->type == NODE_KIND ? 0 : -EPERM;
-	return *err ? NULL : dir->kind;
+	if (dir && dir->type != NODE_KIND) {
+		ipcfs_ns_leave(*was);
+		*err = -EPERM;
+		return NULL;
+	}
+	return dir;
 }
 
 static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	const IpcfsKind *kind;
 	IpcfsNode *node = NULL;
+	IpcfsNode *dir;
+	IpcfsNs *was;
 	struct stat st;
 	int r;
 
-	kind = kind_dir(parent, &r);
+	dir = kind_dir_enter(parent, &was, &r);
+	if (!dir) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
 	/* pipes/ and System V (made through .create: the kernel picks their
 	 * IDs) have no mkdir. */
-	if (r == 0)
-		r = kind->create ? kind->name_check(name) : -EPERM;
+	r = dir->kind->create ? dir->kind->name_check(name) : -EPERM;
 	if (r == 0)
 		r = ipcfs_creds_enter(req);
 	if (r == 0) {
-		r = kind->create(name, mode & 07777);
+		r = dir->kind->create(name, mode & 07777);
 		ipcfs_creds_leave();
 	}
-	g_debug("mkdir %s/%s: %s", kind ? kind->dirname : "?", name, g_strerror(-r));
+	g_debug("mkdir %s/%s: %s", dir->kind->dirname, name, g_strerror(-r));
 	if (r == 0)
-		node = lookup_object(kind, name, &st, &r);
+		node = lookup_object(dir, name, &st, &r);
+	ipcfs_ns_leave(was);
 	if (node)
 		reply_entry(req, node, &st);
 	else
@@ -501,20 +563,25 @@ static void ipcfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 
 static void ipcfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	const IpcfsKind *kind;
+	IpcfsNode *dir;
+	IpcfsNs *was;
 	int r;
 
-	kind = kind_dir(parent, &r);
-	if (r == 0)
-		r = kind->remove ? kind->name_check(name) : -EPERM;
+	dir = kind_dir_enter(parent, &was, &r);
+	if (!dir) {
+		ipcfs_reply_err(req, r);
+		return;
+	}
+	r = dir->kind->remove ? dir->kind->name_check(name) : -EPERM;
 	if (r == -EINVAL)
 		r = -ENOENT;
 	if (r == 0)
 		r = ipcfs_creds_enter(req);
 	if (r == 0) {
-		r = kind->remove(name);
+		r = dir->kind->remove(name);
 		ipcfs_creds_leave();
 	}
+	ipcfs_ns_leave(was);
 	ipcfs_reply_err(req, r);
 }
 
@@ -554,7 +621,7 @@ static void ipcfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fu
 
 /* A listing is a snapshot of names taken at opendir; offsets index it.
  * Every list owns its strings (g_free). */
-static int list_names(const IpcfsNode *dir, GPtrArray **names)
+static int list_names(fuse_req_t req, const IpcfsNode *dir, GPtrArray **names)
 {
 	g_autoptr(GPtrArray) objects = NULL;
 	int r;
@@ -563,14 +630,17 @@ static int list_names(const IpcfsNode *dir, GPtrArray **names)
 	switch (dir->type) {
 	case NODE_ROOT:
 	case NODE_DIR:
-		ipcfs_node_fixed_names(dir->ino, *names);
+		ipcfs_node_fixed_names(dir, *names);
 		return 0;
+	case NODE_NSLIST:
+		g_clear_pointer(names, g_ptr_array_unref);
+		return ipcfs_ns_list(req, names);
 	case NODE_KIND:
 		r = dir->kind->list(&objects);
 		if (r < 0)
 			return r;
 		/* A fixed entry is listed unless an object has its name. */
-		ipcfs_node_fixed_names(dir->ino, *names);
+		ipcfs_node_fixed_names(dir, *names);
 		for (guint i = (*names)->len; i-- > 0;)
 			if (g_ptr_array_find_with_equal_func(objects, (*names)->pdata[i], g_str_equal,
 							     NULL))
@@ -593,13 +663,19 @@ static int list_names(const IpcfsNode *dir, GPtrArray **names)
 
 static void ipcfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	IpcfsNode *dir = ipcfs_node_get(ino);
 	GPtrArray *names = NULL;
-	int r = dir ? enter_as_caller(req, dir) : -ESTALE;
+	IpcfsNode *dir;
+	IpcfsNs *was;
+	int r;
 
-	if (r == 0) {
-		r = list_names(dir, &names);
-		leave_as_caller(dir);
+	dir = node_enter(ino, &was, &r);
+	if (dir) {
+		r = enter_as_caller(req, dir);
+		if (r == 0) {
+			r = list_names(req, dir, &names);
+			leave_as_caller(dir);
+		}
+		ipcfs_ns_leave(was);
 	}
 	if (r < 0) {
 		if (names)
@@ -636,7 +712,7 @@ static size_t add_entry(fuse_req_t req, IpcfsNode *dir, const char *name, char *
 		e.attr.st_mode = S_IFDIR;
 		e.attr.st_ino = dir->ino;
 	} else {
-		node = lookup_in(dir, name, &e.attr, &err);
+		node = lookup_in(req, dir, name, &e.attr, &err);
 		if (!node)
 			return (size_t)-1;
 		if (!plus)
@@ -659,16 +735,21 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			   struct fuse_file_info *fi, bool plus)
 {
 	GPtrArray *names = (GPtrArray *)(uintptr_t)fi->fh;
-	IpcfsNode *dir = ipcfs_node_get(ino);
-	g_autofree char *buf = g_malloc(size);
+	g_autofree char *buf = NULL;
 	size_t used = 0;
-	int r = enter_as_caller(req, dir);
+	IpcfsNode *dir;
+	IpcfsNs *was;
+	int r;
 
-	if (r < 0) {
+	dir = node_enter(ino, &was, &r);
+	if (dir && (r = enter_as_caller(req, dir)) < 0)
+		ipcfs_ns_leave(was);
+	if (!dir || r < 0) {
 		ipcfs_reply_err(req, r);
 		return;
 	}
-	for (guint64 i = MAX(off, 0); dir && i < names->len; i++) {
+	buf = g_malloc(size);
+	for (guint64 i = MAX(off, 0); i < names->len; i++) {
 		size_t n = add_entry(req, dir, names->pdata[i], buf + used, size - used, i + 1,
 				     plus);
 
@@ -679,6 +760,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 		used += n;
 	}
 	leave_as_caller(dir);
+	ipcfs_ns_leave(was);
 	fuse_reply_buf(req, buf, used);
 }
 
@@ -696,14 +778,20 @@ static void ipcfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t
 
 static void ipcfs_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	IpcfsNode *node = ipcfs_node_get(ino);
 	g_autofree char *object = NULL;
 	g_autofree char *target = NULL;
+	IpcfsNode *node;
+	IpcfsNs *was;
 	ino_t object_id;
-	int r = node && node->type == NODE_LINK ? 0 : node ? -EINVAL : -ESTALE;
+	int r;
 
-	if (r == 0)
-		r = node->kind->key_lookup(node->name, &object_id, &object);
+	node = node_enter(ino, &was, &r);
+	if (node) {
+		r = node->type == NODE_LINK
+			? node->kind->key_lookup(node->name, &object_id, &object)
+			: -EINVAL;
+		ipcfs_ns_leave(was);
+	}
 	if (r == 0 && object_id != node->object_id)
 		r = -ENOENT;
 	if (r < 0) {

@@ -2,7 +2,7 @@
  *
  * The objects ipcfs shows live as files in two kernel directories: /dev/shm
  * (shm objects, and semaphores as sem.NAME) and the mqueue filesystem
- * (ipcfs_config.mq_dirfd: /dev/mqueue, or a private detached mount of the
+ * (ipcfs_ns_home.mq_dirfd: /dev/mqueue, or a private detached mount of the
  * same filesystem). One thread, ipcfs-watch, reads inotify events on both
  * and tells the kernel's FUSE caches of every change at once. That is what
  * lets tree.c cache names for a minute.
@@ -23,6 +23,9 @@
  *   derive from the object's.
  * - IN_Q_OVERFLOW (events were lost): every name the kernel knows is checked.
  *
+ * Every NS_CHECK_MS it also lets go of the namespaces under ns/ that no
+ * process is in any more (forget_ended_namespaces).
+ *
  * Locking: the node table lock is held only while the nodes are copied out;
  * no lock is held while notifying. A notification may wait for the kernel's
  * lock on the kind directory, which a request in flight there (a lookup, a
@@ -33,6 +36,7 @@
 
 #include "ipc-util.h"
 #include "node.h"
+#include "ns.h"
 #include "watch.h"
 
 #include <errno.h>
@@ -44,6 +48,7 @@
 
 #define WATCH_EVENTS (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_ATTRIB | IN_ONLYDIR)
 #define ENTRY_EVENTS (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
+#define NS_CHECK_MS  2000 /* how often ended namespaces are let go */
 
 /* Set up by ipcfs_watch_start before the thread runs, read-only after; the
  * *_watched flags are atomic: workers read them, the thread clears them if
@@ -161,15 +166,38 @@ static void read_events(void)
 	}
 }
 
+/* A namespace under ns/ that its last process left lives on as long as the
+ * kernel caches its directory (the daemon holds it for the nodes there),
+ * with its objects and its /dev/shm: perhaps until memory runs short. Told
+ * to drop the entry, the kernel forgets every unused inode under it, and
+ * once nothing there is open the namespace goes. */
+static void forget_ended_namespaces(void)
+{
+	g_autoptr(GArray) ended = ipcfs_ns_ended();
+
+	for (guint i = 0; i < ended->len; i++) {
+		g_autofree char *name = g_strdup_printf(
+		    "ipc:[%lu]", (unsigned long)g_array_index(ended, ino_t, i));
+
+		g_debug("watch: %s has no process left", name);
+		fuse_lowlevel_notify_inval_entry(session, IPCFS_INO_NS, name, strlen(name));
+	}
+}
+
 static gpointer watch_run(gpointer unused)
 {
 	struct pollfd fds[] = {
 	    {.fd = inotify_fd, .events = POLLIN},
 	    {.fd = stop_fd, .events = POLLIN},
 	};
+	gint64 next_check = 0;
 
 	for (;;) {
-		if (poll(fds, G_N_ELEMENTS(fds), -1) < 0) {
+		if (g_get_monotonic_time() >= next_check) {
+			forget_ended_namespaces();
+			next_check = g_get_monotonic_time() + NS_CHECK_MS * 1000;
+		}
+		if (poll(fds, G_N_ELEMENTS(fds), NS_CHECK_MS) < 0) {
 			if (errno == EINTR)
 				continue;
 			g_critical("watch: poll: %s", g_strerror(errno));
@@ -207,8 +235,8 @@ void ipcfs_watch_start(struct fuse_session *se)
 			  g_strerror(errno));
 		return;
 	}
-	shm_wd = watch_dir(ipcfs_config.shm_dirfd, "/dev/shm");
-	mq_wd = watch_dir(ipcfs_config.mq_dirfd, "the mqueue filesystem");
+	shm_wd = watch_dir(ipcfs_ns_home.shm_dirfd, "/dev/shm");
+	mq_wd = watch_dir(ipcfs_ns_home.mq_dirfd, "the mqueue filesystem");
 	g_atomic_int_set(&shm_watched, shm_wd >= 0);
 	g_atomic_int_set(&mq_watched, mq_wd >= 0);
 	thread = g_thread_new("ipcfs-watch", watch_run, NULL);

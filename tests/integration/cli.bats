@@ -122,7 +122,7 @@ send_and_receive() {
 }
 
 @test "the man page documents every option of --help and every file of a mount" {
-	local text f
+	local text f own
 	text=$(MANWIDTH=200 man -l "$(installed share/man/man8/ipcfs.8)" 2>/dev/null)
 	for o in maxmsg=N msgsize=N target=PID allow_other; do
 		assert_match "-o $o" "$text" "option $o"
@@ -134,13 +134,23 @@ send_and_receive() {
 	for k in "shm size=8" "msg " "sem nsems=1"; do
 		printf 'key=0x5eed0001 %s\n' "${k#* }" >"$MNT/sysv/${k%% *}/.create"
 	done
+	# pipes come and go; ns/ holds the namespaces of tests running beside
+	# this one too: only this test's own is walked.
+	own=$(stat -L -c %i /proc/self/ns/ipc)
 	while read -r f; do
 		f=${f#"$MNT"/}
 		f=${f//$N/NAME}
 		[[ $f =~ ^pipes/[0-9]+(.*)$ ]] && f="pipes/INODE${BASH_REMATCH[1]}"
+		# A namespace's directory and its entries have lines of their
+		# own; deeper down, its trees are the top level's.
+		[[ $f =~ ^ns/ipc:\[[0-9]+\](.*)$ ]] && f="ns/ipc:[N]${BASH_REMATCH[1]}"
+		[[ $f =~ ^ns/ipc:\[N\]/[a-z]+/.+$ ]] && f=${f#ns/ipc:\[N\]/}
 		f=$(sed -E 's|^(sysv/[a-z]+)/[0-9]+|\1/ID|; s|^(sysv/sem/ID)/[0-9]+$|\1/N|; s|0x5eed0001|KEY|' <<<"$f")
-		assert_match "^ +${f//./\\.}/? " "$text" "the tree's line for $f"
-	done < <(find "$MNT" -mindepth 1 2>/dev/null) # pipes come and go
+		f=${f//./\\.}
+		f=${f//[/\\[}
+		assert_match "^ +${f//]/\\]}/? " "$text" "the tree's line for $f"
+	done < <(find "$MNT" -mindepth 1 \( -path "$MNT/ns/*" ! -path "$MNT/ns/ipc:?$own?*" \
+		-prune \) -o -print 2>/dev/null)
 	rmdir "$MNT/mq/$N" "$MNT/shm/$N" "$MNT/sem/$N" "$MNT"/sysv/*/[0-9]*
 }
 
