@@ -307,3 +307,34 @@ $second"
 	assert_fails_with "$E_PERM|Device or resource busy|Directory not empty" rmdir "$MNT/ns/ipc:[$own]"
 	[ -d "$MNT/ns/ipc:[$own]/mq" ] || fail "rmdir removed something"
 }
+
+@test "an ordinary user's own namespace: listed for it and usable; from there, not the mount's own" {
+	use_public_mnt
+	start_ipcfs -o allow_other
+	# nobody's process in an IPC namespace of its own (through a user
+	# namespace, which is how an ordinary user gets one; one that maps
+	# nobody, else the kernel lets no one of outside create a queue there).
+	bg "$OUT/own" "${NOBODY[@]}" unshare --map-current-user --ipc sleep 300
+	local runner=$BG_PID
+	wait_until -t 2 eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
+		pid_gone "$runner"'
+	pid_running "$runner" || skip "no unprivileged user namespaces here: $(cat "$OUT/own")"
+	local theirs own_ns
+	theirs=$(readlink "/proc/$runner/ns/ipc")
+	own_ns=$(readlink /proc/self/ns/ipc)
+	run as_nobody ls "$MNT/ns"
+	assert_eq 0 "$status" "ls ns/ as nobody: $output"
+	grep -Fxq "$theirs" <<<"$output" || fail "nobody does not see its own process's namespace: $output"
+	as_nobody mkdir "$MNT/ns/$theirs/mq/$N"
+	assert_eq nobody "$(stat -c %U "$MNT/ns/$theirs/mq/$N")" "the queue's owner"
+	assert_match "^maxmsg " "$(nsenter -t "$runner" --ipc mq-attr "$N")" "the queue, in nobody's namespace"
+	[ ! -e "$(kmq "$N")" ] || fail "made in the test's namespace"
+	# From inside its namespace, nobody has no process in the test's (which
+	# is this test's alone): the mount's own namespace is not for it.
+	run nsenter -t "$runner" --ipc -- "${NOBODY[@]}" ls "$MNT/ns"
+	assert_eq 0 "$status" "ls ns/ as nobody in its namespace: $output"
+	! grep -Fxq "$own_ns" <<<"$output" ||
+		fail "nobody, with no process in it, is shown the mount's own $own_ns: $output"
+	assert_eq "$theirs" "$output" "what nobody sees from its namespace"
+	assert_fails_with "$E_NOENT" nsenter -t "$runner" --ipc -- "${NOBODY[@]}" ls "$MNT/ns/$own_ns/mq"
+}
