@@ -338,3 +338,70 @@ $second"
 	assert_eq "$theirs" "$output" "what nobody sees from its namespace"
 	assert_fails_with "$E_NOENT" nsenter -t "$runner" --ipc -- "${NOBODY[@]}" ls "$MNT/ns/$own_ns/mq"
 }
+
+# holds_segment OUT ID NSENTER-ARGS... — a program attached to System V
+# segment ID in the namespaces NSENTER-ARGS enter, until the test closes
+# HOLD_FDS; sets HOLDER.
+holds_segment() {
+	local out=$1 id=$2 fd
+	shift 2
+	mkfifo "$out.fifo"
+	bg "$out" nsenter "$@" -- sh -c 'exec sysv-ipc shm-hold "$1" <"$2"' sh "$id" "$out.fifo"
+	HOLDER=$BG_PID
+	exec {fd}>"$out.fifo"
+	HOLD_FDS+=("$fd")
+	wait_until grep -qx attached "$out"
+}
+
+# has_holder FILE PID COMM — FILE (holders) has PID's line.
+has_holder() { grep -Eq "^$2 map rw $3\$" "$1"; }
+
+@test "holders under ns/ipc:[N] are that namespace's, for the same shm name and the same segment ID" {
+	local ga gb nsa nsb ida idb host_shm guest_shm seg_a seg_b fd
+	shm-create "$N" 4096
+	start_guest
+	ga=$GUEST
+	start_guest "" "$N-b"
+	gb=$GUEST
+	start_ipcfs
+	nsa=$(ns_dir "$ga")
+	nsb=$(ns_dir "$gb")
+	# The second segment of a new namespace: the same ID in both.
+	ida=$(nsenter -t "$ga" --ipc sysv-ipc shm-create 0 4096 0600)
+	idb=$(nsenter -t "$gb" --ipc sysv-ipc shm-create 0 4096 0600)
+	assert_eq "$ida" "$idb" "the kernel's IDs of the two guests' second segments"
+	bg "$OUT/host-shm" hold-objects -m "$N"
+	host_shm=$BG_PID
+	bg "$OUT/guest-shm" nsenter -t "$ga" --mount -- hold-objects -m "$N"
+	guest_shm=$BG_PID
+	wait_until grep -q ready "$OUT/host-shm"
+	wait_until grep -q ready "$OUT/guest-shm"
+	HOLD_FDS=()
+	holds_segment "$OUT/seg-a" "$ida" -t "$ga" --ipc
+	seg_a=$HOLDER
+	holds_segment "$OUT/seg-b" "$idb" -t "$gb" --ipc
+	seg_b=$HOLDER
+	# A scan is kept for a second: wait for the holder that belongs there,
+	# then the same scan must not have the other.
+	wait_until has_holder "$nsa/shm/$N/holders" "$guest_shm" hold-objects
+	! has_holder "$nsa/shm/$N/holders" "$host_shm" hold-objects || fail "the host's mapping in the guest's holders"
+	wait_until has_holder "$MNT/shm/$N/holders" "$host_shm" hold-objects
+	! has_holder "$MNT/shm/$N/holders" "$guest_shm" hold-objects || fail "the guest's mapping in the host's holders"
+	wait_until has_holder "$nsa/sysv/shm/$ida/holders" "$seg_a" sysv-ipc
+	! has_holder "$nsa/sysv/shm/$ida/holders" "$seg_b" sysv-ipc || fail "the second guest's $idb in the first's"
+	wait_until has_holder "$nsb/sysv/shm/$idb/holders" "$seg_b" sysv-ipc
+	! has_holder "$nsb/sysv/shm/$idb/holders" "$seg_a" sysv-ipc || fail "the first guest's $ida in the second's"
+	for fd in "${HOLD_FDS[@]}"; do exec {fd}>&-; done
+}
+
+@test "holders of segment ID 0, the first of every new namespace" {
+	local gid fd
+	mount_with_guest
+	gid=$(in_guest ipcs -m | awk -v k="$(by_key "$KEY")" '$1 == k {print $2}')
+	assert_eq 0 "$gid" "the ID of the guest's first segment"
+	HOLD_FDS=()
+	holds_segment "$OUT/seg" "$gid" -t "$GUEST" --ipc
+	wait_until has_holder "$NS/sysv/shm/$gid/holders" "$HOLDER" sysv-ipc ||
+		fail "holders of segment 0: $(cat "$NS/sysv/shm/$gid/holders")"
+	for fd in "${HOLD_FDS[@]}"; do exec {fd}>&-; done
+}
