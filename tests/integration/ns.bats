@@ -14,13 +14,32 @@ setup() {
 	guest_setup
 	OWN=
 	NS=
+	FUSE_DEV_DIR=
 }
 
 teardown() {
 	local rc=0
 	guest_teardown || rc=1
 	ipcrm --all 2>/dev/null # the test's namespace's System V objects
+	if [ -n "$FUSE_DEV_DIR" ]; then
+		umount -l /dev/fuse /etc/fuse.conf
+		umount -l "$FUSE_DEV_DIR"
+	fi
 	return $rc
+}
+
+# fuse_for_everyone — FUSE as most distributions set it up for ordinary
+# users, in run.sh's private mount namespace only: a /dev/fuse of mode 0666
+# (where it is 0600, an ordinary user's daemon cannot mount) and a fuse.conf
+# with user_allow_other, mounted over the machine's. teardown undoes it.
+fuse_for_everyone() {
+	FUSE_DEV_DIR=$OUT/dev
+	mkdir "$FUSE_DEV_DIR"
+	mount -t tmpfs -o mode=755 tmpfs "$FUSE_DEV_DIR"
+	mknod -m 666 "$FUSE_DEV_DIR/fuse" c 10 229
+	echo user_allow_other >"$FUSE_DEV_DIR/fuse.conf"
+	mount --bind "$FUSE_DEV_DIR/fuse" /dev/fuse
+	mount --bind "$FUSE_DEV_DIR/fuse.conf" /etc/fuse.conf
 }
 
 # ns_dir PID — the mount's directory of PID's IPC namespace.
@@ -404,4 +423,29 @@ has_holder() { grep -Eq "^$2 map rw $3\$" "$1"; }
 	wait_until has_holder "$NS/sysv/shm/$gid/holders" "$HOLDER" sysv-ipc ||
 		fail "holders of segment 0: $(cat "$NS/sysv/shm/$gid/holders")"
 	for fd in "${HOLD_FDS[@]}"; do exec {fd}>&-; done
+}
+
+@test "a daemon of an ordinary user lists its user's namespaces but may not act in another: EPERM" {
+	use_public_mnt
+	chown nobody "$MNT"
+	bg "$OUT/own" "${NOBODY[@]}" unshare --map-current-user --ipc sleep 300
+	local runner=$BG_PID
+	wait_until -t 2 eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
+		pid_gone "$runner"'
+	pid_running "$runner" || skip "no unprivileged user namespaces here: $(cat "$OUT/own")"
+	fuse_for_everyone
+	IPCFS_WRAP=("${NOBODY[@]}")
+	start_ipcfs -o allow_other
+	local theirs own_ns
+	theirs=$(readlink "/proc/$runner/ns/ipc")
+	own_ns=$(readlink /proc/self/ns/ipc)
+	assert_fails_with "Operation not permitted" as_nobody ls "$MNT/ns/$theirs/mq"
+	assert_fails_with "Operation not permitted" as_nobody ls "$MNT/ns/$theirs/sysv/msg"
+	# Its own namespace needs no setns.
+	mq-create "$N" 4 64 0644
+	assert_eq "$N" "$(as_nobody ls "$MNT/ns/$own_ns/mq")" "the daemon's own namespace"
+	# Listed all the same: the user may inspect a process there.
+	run as_nobody ls "$MNT/ns"
+	grep -Fxq "$theirs" <<<"$output" || fail "nobody's $theirs not in: $output (own: $own_ns)"
+	assert_eq directory "$(as_nobody stat -c %F "$MNT/ns/$theirs" 2>&1)" "ns/$theirs itself"
 }
