@@ -449,3 +449,28 @@ has_holder() { grep -Eq "^$2 map rw $3\$" "$1"; }
 	grep -Fxq "$theirs" <<<"$output" || fail "nobody's $theirs not in: $output (own: $own_ns)"
 	assert_eq directory "$(as_nobody stat -c %F "$MNT/ns/$theirs" 2>&1)" "ns/$theirs itself"
 }
+
+@test "blocked semaphore waits in ns/ipc:[N], POSIX and System V, end on a post inside the guest" {
+	mount_with_guest
+	local sid waiter
+	echo wait 3 >"$NS/sem/$N/value"
+	assert_eq 0 "$(cat "$NS/sem/$N/value")" "the guest's semaphore, taken"
+	bg "$OUT/wait" bash -c 'echo wait >"$1"' _ "$NS/sem/$N/value"
+	waiter=$BG_PID
+	wait_until in_fuse_wait "$waiter"
+	nsenter -t "$GUEST" --ipc --mount -- sem-op "$N" post
+	wait_pid "$waiter"
+	assert_eq 0 "$WAIT_STATUS" "the POSIX waiter: $(cat "$OUT/wait")"
+	assert_eq 0 "$(cat "$NS/sem/$N/value")" "the post went to the waiter"
+
+	sid=$(in_guest sysv-ipc sem-create 0 1 0600)
+	bg "$OUT/sysv-wait" bash -c 'echo wait 2 >"$1"' _ "$NS/sysv/sem/$sid/0"
+	waiter=$BG_PID
+	wait_until in_fuse_wait "$waiter"
+	in_guest sysv-ipc sem-op "$sid" 0 1
+	pid_running "$waiter" || fail "the waiter took 1 of 2: $(cat "$OUT/sysv-wait")"
+	in_guest sysv-ipc sem-op "$sid" 0 1
+	wait_pid "$waiter"
+	assert_eq 0 "$WAIT_STATUS" "the System V waiter: $(cat "$OUT/sysv-wait")"
+	assert_eq 0 "$(in_guest sysv-ipc sem-get "$sid" 0)" "the guest's set, taken"
+}
