@@ -286,6 +286,93 @@ IpcfsNode *ipcfs_node_ns_dir(IpcfsNs *ns)
 	return copy_ref(ns, IPCFS_INO_NS_DIR);
 }
 
+/* The inode of @ns's copy of the fixed node called @name in a directory
+ * playing @role (@name NULL: of @role itself), or 0. Called with
+ * table_lock held. */
+static fuse_ino_t copy_ino(const IpcfsNs *ns, fuse_ino_t role, const char *name)
+{
+	const IpcfsNode *copy;
+	gint64 key;
+
+	for (size_t i = 0; name && i < G_N_ELEMENTS(fixed_entries); i++)
+		if (fixed_entries[i].parent == role && strcmp(fixed_entries[i].name, name) == 0)
+			role = fixed_entries[i].ino;
+	key = copy_key(ns, role);
+	copy = g_hash_table_lookup(copies, &key);
+	return copy ? copy->ino : 0;
+}
+
+static bool listed(const IpcfsKind *kind, const IpcfsFile *file)
+{
+	for (const IpcfsFile *const *f = kind->files; *f; f++)
+		if (*f == file)
+			return true;
+	return false;
+}
+
+/* The directory and name under which the kernel may have @node: 0, or
+ * -ENOENT if it has no entry of its own. *name NULL: "ipc:[ID]". Called
+ * with table_lock held. */
+static int entry_of(const IpcfsNode *node, fuse_ino_t *parent, const char **name)
+{
+	const IpcfsNode *object;
+
+	*name = NULL;
+	if (node->role == IPCFS_INO_NS_DIR) {
+		*parent = IPCFS_INO_NS;
+		return 0;
+	}
+	for (size_t i = 0; node->role && i < G_N_ELEMENTS(fixed_entries); i++)
+		if (fixed_entries[i].ino == node->role && fixed_entries[i].parent != FUSE_ROOT_ID) {
+			*parent = copy_ino(node->ns, fixed_entries[i].parent, NULL);
+			*name = fixed_entries[i].name;
+			return 0;
+		}
+	*name = node->name;
+	if (node->type == NODE_OBJECT || node->type == NODE_LINK) {
+		*parent = copy_ino(node->ns, node->kind->ino,
+				   node->type == NODE_LINK ? "by-key" : NULL);
+		return 0;
+	}
+	object = listed(node->kind, node->file)
+		     ? find_named(node->kind, node->ns, node->name, node->object_id, NULL)
+		     : NULL;
+	if (!object)
+		return -ENOENT;
+	*parent = object->ino;
+	*name = node->file->name;
+	return 0;
+}
+
+static void clear_entry(gpointer p)
+{
+	g_free(((IpcfsNodeEntry *)p)->name);
+}
+
+GArray *ipcfs_node_ns_entries(ino_t ns_id)
+{
+	GArray *entries = g_array_new(FALSE, FALSE, sizeof(IpcfsNodeEntry));
+	GHashTableIter iter;
+	gpointer value;
+
+	g_array_set_clear_func(entries, clear_entry);
+	g_mutex_lock(&table_lock);
+	g_hash_table_iter_init(&iter, by_ino);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		const IpcfsNode *node = value;
+		IpcfsNodeEntry e;
+		const char *name;
+
+		if (!node->ns || node->ns->id != ns_id || entry_of(node, &e.parent, &name) < 0 ||
+		    e.parent == 0)
+			continue;
+		e.name = name ? g_strdup(name) : g_strdup_printf("ipc:[%lu]", (unsigned long)ns_id);
+		g_array_append_val(entries, e);
+	}
+	g_mutex_unlock(&table_lock);
+	return entries;
+}
+
 void ipcfs_node_open(IpcfsNode *node, IpcfsHandle *h)
 {
 	g_mutex_lock(&table_lock);

@@ -77,6 +77,16 @@ void ipcfs_node_fixed_names(const IpcfsNode *parent, GPtrArray *names);
 /* ns/ipc:[ID], namespace @ns's directory, with a lookup reference. */
 IpcfsNode *ipcfs_node_ns_dir(IpcfsNs *ns);
 
+/* Where the kernel has an entry for a node: in directory @parent, as @name. */
+typedef struct {
+	fuse_ino_t parent;
+	char *name;
+} IpcfsNodeEntry;
+/* The entries of the nodes of namespace @ns_id, but for files found by
+ * name alone (their directory's entry covers them): a GArray of
+ * IpcfsNodeEntry whose names are freed with it. */
+GArray *ipcfs_node_ns_entries(ino_t ns_id);
+
 /* Records that @h is open on @node, until ipcfs_node_close. The kernel
  * holds a lookup on @node while it is open. */
 void ipcfs_node_open(IpcfsNode *node, IpcfsHandle *h);

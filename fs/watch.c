@@ -167,20 +167,29 @@ static void read_events(void)
 }
 
 /* A namespace under ns/ that its last process left lives on as long as the
- * kernel caches its directory (the daemon holds it for the nodes there),
- * with its objects and its /dev/shm: perhaps until memory runs short. Told
- * to drop the entry, the kernel forgets every unused inode under it, and
- * once nothing there is open the namespace goes. */
+ * kernel caches any inode under ns/ipc:[ID] (each holds the namespace, and
+ * with it its objects and its /dev/shm): perhaps until memory runs short.
+ * Every entry there is dropped; once nothing there is open or anyone's
+ * working directory, the kernel forgets the inodes and the namespace goes.
+ * (Dropping the top entry alone is not enough: an entry made under a
+ * working directory after the entries above it were dropped would keep
+ * them all.) */
 static void forget_ended_namespaces(void)
 {
 	g_autoptr(GArray) ended = ipcfs_ns_ended();
 
 	for (guint i = 0; i < ended->len; i++) {
-		g_autofree char *name = g_strdup_printf(
-		    "ipc:[%lu]", (unsigned long)g_array_index(ended, ino_t, i));
+		ino_t id = g_array_index(ended, ino_t, i);
+		g_autoptr(GArray) entries = ipcfs_node_ns_entries(id);
 
-		g_debug("watch: %s has no process left", name);
-		fuse_lowlevel_notify_inval_entry(session, IPCFS_INO_NS, name, strlen(name));
+		g_debug("watch: ipc:[%lu] has no process left: %u entries to drop",
+			(unsigned long)id, entries->len);
+		for (guint j = 0; j < entries->len; j++) {
+			const IpcfsNodeEntry *e = &g_array_index(entries, IpcfsNodeEntry, j);
+
+			fuse_lowlevel_notify_inval_entry(session, e->parent, e->name,
+							 strlen(e->name));
+		}
 	}
 }
 
