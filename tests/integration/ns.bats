@@ -66,7 +66,12 @@ by_key() { printf '0x%08x' "0x$1"; }
 host_key() { printf '%x' $((0x$KEY + 32)); }
 
 @test "ns/ lists the guest's namespace and the mount's own; the guest's goes when it exits" {
-	mount_with_guest
+	start_ipcfs
+	ls "$MNT/ns" >/dev/null
+	# Started after the mount and a listing: the next one has it.
+	start_guest
+	NS=$(ns_dir "$GUEST")
+	GUEST_MQ=$NS/mq
 	local guest_ns own_ns
 	guest_ns=$(readlink "/proc/$GUEST/ns/ipc")
 	own_ns=$(readlink /proc/self/ns/ipc)
@@ -189,6 +194,10 @@ host_key() { printf '%x' $((0x$KEY + 32)); }
 	rmdir "$NS/mq/$N-x"
 	assert_fails_with "$E_NOENT" in_guest mq-attr "$N-x"
 	not_listed "$NS/mq" "$N-x" || fail "still listed"
+	# The daemon's threads went home after those requests.
+	mkdir "$MNT/mq/$N-home"
+	[ -e "$(kmq "$N-home")" ] || fail "a queue of the mount's own mq/ is not in the test's namespace"
+	assert_fails_with "$E_NOENT" in_guest mq-attr "$N-home"
 }
 
 @test "ns/ipc:[N]/info names the namespace, shm_pid and the guest's processes" {
@@ -299,8 +308,10 @@ $second"
 	assert_fails_with "$E_NOENT" timeout 5 ls "$NS"
 	assert_fails_with "$E_NOENT" timeout 5 ls "$NS/mq"
 	assert_fails_with "$E_NOENT" timeout 5 cat "$NS/info"
-	# The kernel's hold is still good after the failed lookups.
+	# The kernel's hold is still good after the failed lookups, and the
+	# namespace's /dev/shm is held with it.
 	assert_eq 0 "$(timeout 5 cat "$cwd/$N-in/info" | info_field /dev/stdin curmsgs)" "info through the cwd"
+	assert_eq "guest shm" "$(timeout 5 cat "$cwd/../shm/$N/data")" "the guest's shm object through the cwd"
 	kill "$holder"
 	wait_pid "$holder"
 	stop_ipcfs
