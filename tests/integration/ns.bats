@@ -289,6 +289,20 @@ $second"
 	assert_eq one "$(nsenter -t "$g1" --ipc sysv-ipc shm-read "$id1" 0 3)" "in the first guest"
 }
 
+# daemon_holds IPCNS — the daemon has a descriptor of namespace IPCNS
+# (as readlink names it) open.
+daemon_holds() {
+	local fd
+	for fd in /proc/"$IPCFS_PID"/fd/*; do
+		[ "$(readlink "$fd")" = "$1" ] && return 0
+	done
+	return 1
+}
+
+# cwd_dropped PID — the kernel has dropped the entry of PID's working
+# directory (d_path marks it deleted).
+cwd_dropped() { [[ "$(readlink "/proc/$1/cwd")" == *" (deleted)" ]]; }
+
 @test "after the guest exits: a cwd inside still answers, a new lookup is ENOENT, unmount is clean" {
 	mount_with_guest
 	local guest_ns holder
@@ -312,9 +326,35 @@ $second"
 	# namespace's /dev/shm is held with it.
 	assert_eq 0 "$(timeout 5 cat "$cwd/$N-in/info" | info_field /dev/stdin curmsgs)" "info through the cwd"
 	assert_eq "guest shm" "$(timeout 5 cat "$cwd/../shm/$N/data")" "the guest's shm object through the cwd"
+	daemon_holds "$guest_ns" || fail "the daemon does not hold $guest_ns"
+	# The watcher drops the kernel's entries of a namespace no process is
+	# in, every two seconds: the cwd's too, and it goes on working.
+	wait_until -t 2 cwd_dropped "$holder"
+	assert_eq "$N-in " "$(timeout 5 ls "$cwd" | tr '\n' ' ')" "ls of the held cwd, its entry dropped"
+	assert_eq "guest shm" "$(timeout 5 cat "$cwd/../shm/$N/data")" "the shm object, the cwd's entry dropped"
 	kill "$holder"
 	wait_pid "$holder"
+	# Nothing of it in use any more: the daemon lets the namespace go.
+	wait_until -t 2 eval '! daemon_holds "$guest_ns"'
 	stop_ipcfs
+}
+
+@test "a guest whose /dev/shm is no tmpfs: empty read-only shm/ and sem/, its queues and System V served" {
+	mkdir -m 1777 "$OUT/plain-shm"
+	start_guest "mount --bind '$OUT/plain-shm' /dev/shm"
+	[ -e "$OUT/plain-shm/$N" ] || fail "the guest's shm object is not in its plain /dev/shm"
+	start_ipcfs
+	NS=$(ns_dir "$GUEST")
+	GUEST_MQ=$NS/mq
+	assert_eq "" "$(ls_of "$NS/shm")" "shm/"
+	assert_eq "" "$(ls_of "$NS/sem")" "sem/"
+	assert_fails_with "Read-only file system" mkdir "$NS/shm/$N-x"
+	assert_fails_with "Read-only file system" mkdir "$NS/sem/$N-x"
+	[ ! -e "$OUT/plain-shm/$N-x" ] && [ ! -e "$OUT/plain-shm/sem.$N-x" ] || fail "made in the plain /dev/shm"
+	assert_eq "$N-in $N-out " "$(ls_of "$NS/mq")" "mq/"
+	to_guest hi
+	assert_eq "echo: hi" "$(from_guest)" "the guest's answer"
+	assert_eq "$(by_key "$KEY") " "$(ls_of "$NS/sysv/shm/by-key")" "sysv/shm/by-key"
 }
 
 @test "bad names under ns/ are ENOENT and ns/ takes no mkdir" {
