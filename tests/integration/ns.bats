@@ -270,6 +270,7 @@ $second"
 	ns1=$(ns_dir "$g1")
 	ns2=$(ns_dir "$g2")
 	[ "$ns1" != "$ns2" ] || fail "both guests in one namespace"
+	listed "$MNT/ns" "${ns1##*/}" && listed "$MNT/ns" "${ns2##*/}" || fail "ns/ has not both: $(ls_of "$MNT/ns")"
 	assert_eq "$N-in $N-out " "$(ls_of "$ns1/mq")" "the first guest's mq/"
 	assert_eq "$N-b-in $N-b-out " "$(ls_of "$ns2/mq")" "the second guest's mq/"
 	assert_eq "$N " "$(ls_of "$ns1/shm")" "the first guest's shm/"
@@ -524,4 +525,18 @@ has_holder() { grep -Eq "^$2 map rw $3\$" "$1"; }
 	wait_pid "$waiter"
 	assert_eq 0 "$WAIT_STATUS" "the System V waiter: $(cat "$OUT/sysv-wait")"
 	assert_eq 0 "$(in_guest sysv-ipc sem-get "$sid" 0)" "the guest's set, taken"
+}
+
+@test "under -o target the target's namespace is the mount's own; the test's is another under ns/" {
+	mq-create "$N-host" 4 64
+	start_guest
+	start_ipcfs -o target="$GUEST"
+	NS=$(ns_dir "$GUEST")
+	OWN=$(ns_dir "$BASHPID")
+	assert_eq "$(ls_of "$MNT/mq")" "$(ls_of "$NS/mq")" "ns/ of the target: the same as mq/"
+	assert_eq "$N-in $N-out " "$(ls_of "$NS/mq")" "the target's queues"
+	assert_eq "$N-host " "$(ls_of "$OWN/mq")" "the test's namespace, under ns/"
+	printf host >"$OWN/mq/$N-host/send"
+	assert_eq 1 "$(info_field "$OWN/mq/$N-host/info" curmsgs)" "a message to the test's queue"
+	assert_match "curmsgs 1" "$(mq-attr "$N-host")" "the queue, as the test's namespace sees it"
 }
