@@ -2,58 +2,14 @@
 # Containers (SPEC section 8): -o target=PID serves the IPC namespace and the
 # /dev/shm of process PID instead of the daemon's own.
 #
-# A "container" is ns-guest (tests/interop) started by unshare in its own IPC,
-# mount and PID namespaces, with its own tmpfs on /dev/shm: it makes a queue
-# pair, a shm object, a semaphore and a System V segment there, then answers
-# messages. The "host" is this test's own namespace (run.sh), which holds
-# objects of the same names that the mount must not show.
+# The "container" and the "host" are those of guest.bash: the host holds
+# objects of the guest's names that the mount must not show.
 
 load lib
+load guest
 
-IPCFS_NO_AUTOMOUNT=1
-
-setup() {
-	common_setup
-	KEY=$(printf '%x' $((0x1c000000 + ($$ % 65536) * 64 + BATS_TEST_NUMBER)))
-	PUBLIC_MNT=
-}
-
-teardown() {
-	local rc=0
-	common_teardown || rc=1
-	[ -z "$PUBLIC_MNT" ] || rmdir "$PUBLIC_MNT"
-	return $rc
-}
-
-guest_ready() { grep -qx ready "$OUT/guest.out"; }
-
-# start_guest [SETUP] — starts the container; SETUP is shell code that sets
-# up its /dev/shm (default: a tmpfs of its own). GUEST is ns-guest's PID as
-# seen here, GUEST_RUNNER that of the unshare above it.
-start_guest() {
-	local shm_setup=${1:-'mount -t tmpfs -o mode=1777 tmpfs /dev/shm'}
-	bg "$OUT/guest.out" unshare --ipc --mount --propagation private --pid --fork --kill-child -- \
-		sh -c "$shm_setup"' && exec "$@"' sh ns-guest "$N" "$KEY"
-	GUEST_RUNNER=$BG_PID
-	wait_until guest_ready
-	read -r GUEST <"/proc/$GUEST_RUNNER/task/$GUEST_RUNNER/children" || true
-	[ -n "$GUEST" ] || fail "no guest process under unshare $GUEST_RUNNER"
-}
-
-# use_public_mnt — a mount point that users other than root can reach
-# (bats' own directories are 0700); teardown removes it.
-use_public_mnt() {
-	PUBLIC_MNT=$(mktemp -d /tmp/ipcfs-containers.XXXXXX)
-	chmod 755 "$PUBLIC_MNT"
-	MNT=$PUBLIC_MNT
-}
-
-# to_guest TEXT / from_guest — one message to the guest, one from it.
-to_guest() { printf %s "$1" >"$MNT/mq/$N-in/send"; }
-from_guest() { timeout 5 cat "$MNT/mq/$N-out/recv"; }
-
-# ls_of DIR — the entries of DIR on one line.
-ls_of() { ls "$1" | tr '\n' ' '; }
+setup() { guest_setup; }
+teardown() { guest_teardown; }
 
 @test "target=PID shows exactly the container's objects, not the host's" {
 	mq-create "$N-in" 4 128
@@ -101,7 +57,7 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 	wait_pid "$reader"
 	assert_eq 0 "$WAIT_STATUS" "the parked reader's status"
 	assert_eq "echo: hello" "$(cat "$OUT/reader")" "what the guest sent back"
-	wait_until grep -qx "got: hello" "$OUT/guest.out"
+	wait_until grep -qx "got: hello" "$GUEST_OUT"
 
 	printf 'from host' >"$MNT/shm/$N/data"
 	to_guest shm
@@ -182,7 +138,7 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 @test "a process the mounter may not inspect is refused before mounting" {
 	use_public_mnt
 	bg "$OUT/sleep" sleep 300
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$IPCFS" -o target="$BG_PID" -f "$MNT"
+	run as_nobody "$IPCFS" -o target="$BG_PID" -f "$MNT"
 	assert_eq 1 "$status" "exit status: $output"
 	assert_match "target=$BG_PID: you may not inspect process $BG_PID .*Permission denied" "$output"
 	! mountpoint -q "$MNT" || fail "mounted"
@@ -192,13 +148,12 @@ ls_of() { ls "$1" | tr '\n' ' '; }
 	use_public_mnt
 	# The user's own process in an IPC namespace of its own (through a user
 	# namespace, which is how an ordinary user gets one).
-	bg "$OUT/own" setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
-		unshare --user --ipc sleep 300
+	bg "$OUT/own" "${NOBODY[@]}" unshare --user --ipc sleep 300
 	local runner=$BG_PID
 	wait_until -t 2 eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
 		pid_gone "$runner"'
 	pid_running "$runner" || skip "no unprivileged user namespaces here: $(cat "$OUT/own")"
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$IPCFS" -o target="$runner" -f "$MNT"
+	run as_nobody "$IPCFS" -o target="$runner" -f "$MNT"
 	assert_eq 1 "$status" "exit status: $output"
 	assert_eq "ipcfs: target=$runner: joining its IPC namespace needs root (CAP_SYS_ADMIN): Operation not permitted" "$output"
 	! mountpoint -q "$MNT" || fail "mounted"
