@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/vfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,23 +33,10 @@ static int mq_path(const char *name, char path[static IPC_NAME_MAX + 2])
 	return 0;
 }
 
-/* The fd fsmount(2) returns is an O_PATH one, which cannot be read as a
- * directory: reopen its root for real; that open file keeps the mount alive. */
 int ipc_mq_private_dir_open(void)
 {
-	int fs, mnt, dir;
+	int dir = ipc_detached_mount_open("mqueue", NULL, NULL, 0);
 
-	fs = fsopen("mqueue", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -ENOENT;
-	mnt = -1;
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
-	close(fs);
-	if (mnt < 0)
-		return -ENOENT;
-	dir = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(mnt);
 	return dir < 0 ? -ENOENT : dir;
 }
 

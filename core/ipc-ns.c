@@ -102,25 +102,7 @@ int ipc_ns_shm_dir_open(int procfd)
 
 int ipc_ns_empty_dir_open(void)
 {
-	int fs, mnt, dir;
-
-	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fs < 0)
-		return -errno;
-	mnt = -1;
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) == 0 &&
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-		mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-	if (mnt < 0)
-		mnt = -errno;
-	close(fs);
-	if (mnt < 0)
-		return mnt;
-	dir = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0)
-		dir = -errno;
-	close(mnt);
-	return dir;
+	return ipc_detached_mount_open("tmpfs", "size", "4k", MOUNT_ATTR_RDONLY);
 }
 
 int ipc_ns_of(pid_t pid, ino_t *id)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +108,32 @@ struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *
 		ts->tv_nsec -= 1000000000;
 	}
 	return ts;
+}
+
+/* The fd fsmount(2) returns is an O_PATH one, which cannot be read as a
+ * directory: its root is opened again for real. */
+int ipc_detached_mount_open(const char *fstype, const char *key, const char *value,
+			    unsigned attrs)
+{
+	int fs, mnt, dir;
+
+	fs = fsopen(fstype, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	mnt = -1;
+	if ((!key || fsconfig(fs, FSCONFIG_SET_STRING, key, value, 0) == 0) &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		mnt = -errno;
+	close(fs);
+	if (mnt < 0)
+		return mnt;
+	dir = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		dir = -errno;
+	close(mnt);
+	return dir;
 }
 
 int ipc_proc_comm(int pid_dir, char *buf, size_t size)

@@ -34,6 +34,13 @@ const char *ipc_next_word(const char *buf, size_t len, size_t *pos, size_t *wlen
  * plus @timeout_ms. Returns NULL or ts. */
 struct timespec *ipc_deadline(clockid_t clock, int timeout_ms, struct timespec *ts);
 
+/* Makes a detached mount of a new @fstype file system (with option
+ * @key=@value if @key is not NULL, mount attributes @attrs such as
+ * MOUNT_ATTR_RDONLY) and opens its root directory; that open file keeps the
+ * mount alive. Returns the descriptor or -errno. */
+int ipc_detached_mount_open(const char *fstype, const char *key, const char *value,
+			    unsigned attrs);
+
 /* The name (comm) of the process whose /proc directory is @pid_dir, in
  * @buf (at most @size - 1 bytes, no newline): 0, or -errno (then "?"). */
 int ipc_proc_comm(int pid_dir, char *buf, size_t size);
