@@ -449,6 +449,41 @@ class Bench:
         self.row(8, "cat mq/*/holders, " + what, mq, mq_ref, "s", "lsof /dev/mqueue",
                  mq / mq_ref, ("<=", 1))
 
+    def case_ns(self):
+        """10: send/recv through ns/ipc:[N] by a process in another IPC namespace,
+        vs the same through the top level: what a setns per request costs."""
+        p = self.p
+        q, rounds, size = p["q"], p["rounds"], p["msg"]
+        # A fresh namespace has the kernel's default queue limits.
+        guest = subprocess.Popen(
+            ["unshare", "--ipc", "sh", "-c",
+             "echo %d >/proc/sys/fs/mqueue/msg_max && echo ready && exec sleep 3600" % q],
+            stdout=subprocess.PIPE, text=True)
+        top = os.path.join(self.mnt, "mq", "bq")
+        try:
+            if guest.stdout.readline().strip() != "ready":
+                raise RuntimeError("no process in a namespace of its own")
+            nsq = os.path.join(self.mnt, "ns", os.readlink("/proc/%d/ns/ipc" % guest.pid), "mq")
+            with open(os.path.join(nsq, ".create"), "w") as f:
+                f.write("maxmsg=%d msgsize=64 bq" % q)
+            nsq = os.path.join(nsq, "bq")
+            self.make_queue("bq", q, 64)
+            inside = ["nsenter", "-t", guest.pid, "--ipc", self.mqb]
+            send, send_ns, recv, recv_ns = self.medians(
+                p["reps"],
+                lambda: self.num(self.mqb, "send-fs", top + "/send", "bq", q, rounds, size),
+                lambda: self.num(*inside, "send-fs", nsq + "/send", "bq", q, rounds, size),
+                lambda: self.num(self.mqb, "recv-fs", top + "/recv", "bq", q, rounds, size),
+                lambda: self.num(*inside, "recv-fs", nsq + "/recv", "bq", q, rounds, size))
+        finally:
+            self.rmdir("mq", "bq")
+            guest.kill()
+            guest.wait()
+        self.row(10, "ns/ send: write(2) per message", send_ns, send, "ns", "top-level send",
+                 send_ns / send)
+        self.row(10, "ns/ recv: open+read+close per msg", recv_ns, recv, "ns", "top-level recv",
+                 recv_ns / recv)
+
     CASES = {
         "1": ("messages and FUSE floor", "case_messages", (1, 2)),
         "3": ("shared memory", "case_shm", (3,)),
@@ -458,6 +493,7 @@ class Bench:
         "7": ("batch", "case_batch", (7,)),
         "8": ("holders", "case_holders", (8,)),
         "9": ("System V", "case_sysv", (9,)),
+        "10": ("another namespace through ns/", "case_ns", (10,)),
     }
 
     def run(self):
@@ -563,7 +599,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smoke mode: tiny sizes, seconds")
     ap.add_argument("--json", help="where to write the JSON (default BUILD/bench.json)")
     ap.add_argument("--reps", type=int, help="repetitions per measurement")
-    ap.add_argument("--only", help="comma-separated case numbers (1-8; 2 runs with 1)")
+    ap.add_argument("--only", help="comma-separated case numbers (1-10; 2 runs with 1)")
     args = ap.parse_args()
     if os.environ.get(NS_ENV) != "1":
         if os.geteuid() != 0:
