@@ -330,13 +330,13 @@ cwd_dropped() { [[ "$(readlink "/proc/$1/cwd")" == *" (deleted)" ]]; }
 	daemon_holds "$guest_ns" || fail "the daemon does not hold $guest_ns"
 	# The watcher drops the kernel's entries of a namespace no process is
 	# in, every two seconds: the cwd's too, and it goes on working.
-	wait_until -t 2 cwd_dropped "$holder"
+	wait_until -t 4 cwd_dropped "$holder"
 	assert_eq "$N-in " "$(timeout 5 ls "$cwd" | tr '\n' ' ')" "ls of the held cwd, its entry dropped"
 	assert_eq "guest shm" "$(timeout 5 cat "$cwd/../shm/$N/data")" "the shm object, the cwd's entry dropped"
 	kill "$holder"
 	wait_pid "$holder"
 	# Nothing of it in use any more: the daemon lets the namespace go.
-	wait_until -t 2 eval '! daemon_holds "$guest_ns"'
+	wait_until -t 4 eval '! daemon_holds "$guest_ns"'
 	stop_ipcfs
 }
 
@@ -387,7 +387,7 @@ cwd_dropped() { [[ "$(readlink "/proc/$1/cwd")" == *" (deleted)" ]]; }
 	# nobody, else the kernel lets no one of outside create a queue there).
 	bg "$OUT/own" "${NOBODY[@]}" unshare --map-current-user --ipc sleep 300
 	local runner=$BG_PID
-	wait_until -t 2 eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
+	wait_until eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
 		pid_gone "$runner"'
 	pid_running "$runner" || skip "no unprivileged user namespaces here: $(cat "$OUT/own")"
 	local theirs own_ns
@@ -482,7 +482,7 @@ has_holder() { grep -Eq "^$2 map rw $3\$" "$1"; }
 	chown nobody "$MNT"
 	bg "$OUT/own" "${NOBODY[@]}" unshare --map-current-user --ipc sleep 300
 	local runner=$BG_PID
-	wait_until -t 2 eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
+	wait_until eval '[ "$(readlink "/proc/$runner/ns/ipc")" != "$(readlink /proc/self/ns/ipc)" ] ||
 		pid_gone "$runner"'
 	pid_running "$runner" || skip "no unprivileged user namespaces here: $(cat "$OUT/own")"
 	fuse_for_everyone
