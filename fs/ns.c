@@ -150,6 +150,21 @@ static int open_mq_dir(IpcfsNs *ns)
 	return 0;
 }
 
+typedef struct {
+	ino_t id;
+	pid_t pid;
+} FirstPid;
+
+static bool find_first(pid_t pid, ino_t ns_id, void *data)
+{
+	FirstPid *f = data;
+
+	if (ns_id != f->id)
+		return true;
+	f->pid = pid;
+	return false;
+}
+
 /* Queues and System V objects do not need /dev/shm: a namespace without a
  * usable one (none, or not a tmpfs) shows an empty, read-only shm/ and sem/
  * rather than nothing at all. */
@@ -185,15 +200,27 @@ static int ns_open_through(IpcfsNs *ns, ino_t id, pid_t pid)
 	return r == -ESRCH ? -ENOENT : r;
 }
 
-static IpcfsNs *ns_open(ino_t id, pid_t pid, int *err)
+/* Opens namespace @id through its lowest PID, found with the daemon's own
+ * rights: the /dev/shm that everyone gets under ns/ipc:[ID] is not for the
+ * first caller to choose (a process of its own there could have a /dev/shm
+ * of its own). */
+static IpcfsNs *ns_open(ino_t id, int *err)
 {
-	IpcfsNs *ns = g_new0(IpcfsNs, 1);
+	FirstPid first = {.id = id};
+	IpcfsNs *ns;
 
+	ipc_ns_scan(getpid(), find_first, &first);
+	if (first.pid == 0) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	ns = g_new0(IpcfsNs, 1);
 	ns->ipc_fd = ns->mq_dirfd = ns->shm_dirfd = -1;
-	ns->shm_pid = pid;
-	*err = ns_open_through(ns, id, pid);
+	ns->shm_pid = first.pid;
+	*err = ns_open_through(ns, id, first.pid);
 	if (*err < 0) {
-		g_debug("ns ipc:[%lu] through %d: %s", (unsigned long)id, pid, g_strerror(-*err));
+		g_debug("ns ipc:[%lu] through %d: %s", (unsigned long)id, first.pid,
+			g_strerror(-*err));
 		ns_close(ns);
 		g_free(ns);
 		return NULL;
@@ -202,9 +229,8 @@ static IpcfsNs *ns_open(ino_t id, pid_t pid, int *err)
 	return ns;
 }
 
-/* The namespace @id with a reference: the one in use, or a new one opened
- * through @pid. */
-static IpcfsNs *ns_get(ino_t id, pid_t pid, int *err)
+/* The namespace @id with a reference: the one in use, or a new one. */
+static IpcfsNs *ns_get(ino_t id, int *err)
 {
 	gint64 key = id;
 	IpcfsNs *ns, *known;
@@ -216,7 +242,7 @@ static IpcfsNs *ns_get(ino_t id, pid_t pid, int *err)
 	g_mutex_unlock(&ns_lock);
 	if (ns)
 		return ns;
-	ns = ns_open(id, pid, err);
+	ns = ns_open(id, err);
 	if (!ns)
 		return NULL;
 	g_mutex_lock(&ns_lock);
@@ -234,21 +260,6 @@ static IpcfsNs *ns_get(ino_t id, pid_t pid, int *err)
 		return known;
 	}
 	return ns;
-}
-
-typedef struct {
-	ino_t id;
-	pid_t pid;
-} FirstPid;
-
-static bool find_first(pid_t pid, ino_t ns_id, void *data)
-{
-	FirstPid *f = data;
-
-	if (ns_id != f->id)
-		return true;
-	f->pid = pid;
-	return false;
 }
 
 /* The namespace's process the daemon used before, if the caller may still
@@ -269,9 +280,9 @@ static pid_t known_pid(ino_t id)
 	return pid;
 }
 
-/* A process of namespace @id that @req's caller may inspect (the lowest
- * PID, unless the one used before still is), or -ENOENT. */
-static int visible_pid(fuse_req_t req, ino_t id, pid_t *pid)
+/* Whether @req's caller may inspect a process of namespace @id (the one
+ * used before, or any): 0 or -ENOENT. */
+static int caller_sees(fuse_req_t req, ino_t id)
 {
 	FirstPid f = {.id = id, .pid = known_pid(id)};
 	ino_t seen;
@@ -284,21 +295,19 @@ static int visible_pid(fuse_req_t req, ino_t id, pid_t *pid)
 		ipc_ns_scan(getpid(), find_first, &f);
 	}
 	ipcfs_creds_leave();
-	*pid = f.pid;
 	return f.pid > 0 ? 0 : -ENOENT;
 }
 
 IpcfsNs *ipcfs_ns_lookup(fuse_req_t req, const char *name, int *err)
 {
 	ino_t id;
-	pid_t pid;
 
-	*err = ipc_ns_parse(name, &id) < 0 ? -ENOENT : visible_pid(req, id, &pid);
+	*err = ipc_ns_parse(name, &id) < 0 ? -ENOENT : caller_sees(req, id);
 	if (*err < 0)
 		return NULL;
 	if (id == ipcfs_ns_home.id)
 		return &ipcfs_ns_home;
-	return ns_get(id, pid, err);
+	return ns_get(id, err);
 }
 
 static bool add_live(pid_t pid, ino_t ns_id, void *data)

@@ -149,13 +149,13 @@ typedef struct {
 static int held_put(IpcfsLaterReturn *ret, int fd, int ms);
 static void held_free(IpcfsLaterReturn *ret);
 
-static HeldMsg *held_new(int id, long type, const char *bytes, size_t len)
+static HeldMsg *held_new(IpcfsNs *ns, int id, long type, const char *bytes, size_t len)
 {
 	HeldMsg *m = g_malloc(sizeof(HeldMsg) + len);
 
 	m->ret.put = held_put;
 	m->ret.free = held_free;
-	m->ns = ipcfs_ns_ref(ipcfs_ns_here());
+	m->ns = ipcfs_ns_ref(ns);
 	m->id = id;
 	m->len = len;
 	m->msg.type = type;
@@ -247,7 +247,7 @@ static bool take_held(IpcfsLater *l, MsgFile *f, int ms)
 	if (!m)
 		return false;
 	frame_message(f, m->msg.type, m->msg.text, m->len);
-	g_free(m);
+	m->ret.free(&m->ret);
 	return true;
 }
 
@@ -287,7 +287,8 @@ static int recv_attempt(IpcfsLater *l, int ms)
 	rw->took = !done;
 	if (done)
 		ipcfs_later_give_back(&l->obj,
-				      &held_new(f->id, rw->buf.type, rw->buf.text, rw->len)->ret);
+				      &held_new(rw->w.ns, f->id, rw->buf.type, rw->buf.text,
+						rw->len)->ret);
 	return 0;
 }
 
@@ -302,7 +303,8 @@ static void recv_undo(IpcfsLater *l)
 	/* Only a message none of which went out goes back. */
 	g_mutex_lock(&f->lock);
 	if (f->taken && f->pos == 0) {
-		m = held_new(f->id, f->type, f->out->str + f->body, f->out->len - f->body);
+		m = held_new(rw->w.ns, f->id, f->type, f->out->str + f->body,
+			     f->out->len - f->body);
 		f->taken = false;
 		/* A read of the same open file answered meanwhile gets EOF,
 		 * not the message that went back. */

@@ -18,6 +18,7 @@
 
 #include "ipc-sem.h"
 #include "ipc-sysv-sem.h"
+#include "ns.h"
 #include "sysv.h"
 
 #include <errno.h>
@@ -80,11 +81,13 @@ static int sem_reply(IpcfsLater *l)
 	return fuse_reply_write(l->req, ((SemWait *)l)->size);
 }
 
-/* The inverse semop, as the daemon: what the op took goes back. */
+/* The inverse semop, as the daemon, in the set's namespace (from whichever
+ * thread later.c undoes it on): what the op took goes back. */
 static void sem_undo(IpcfsLater *l)
 {
 	SemWait *sw = (SemWait *)l;
 	g_autofree struct sembuf *back = g_new(struct sembuf, sw->n);
+	IpcfsNs *was;
 	guint n = 0;
 	int r;
 
@@ -93,7 +96,11 @@ static void sem_undo(IpcfsLater *l)
 	for (guint i = 0; i < sw->n; i++)
 		if (sw->ops[i].sem_op != 0)
 			back[n++] = (struct sembuf){sw->ops[i].sem_num, -sw->ops[i].sem_op, 0};
-	r = n ? ipc_sysv_sem_op(sw->id, back, n, 0) : 0;
+	r = n ? ipcfs_ns_enter(sw->w.ns, &was) : 0;
+	if (n && r == 0) {
+		r = ipc_sysv_sem_op(sw->id, back, n, 0);
+		ipcfs_ns_leave(was);
+	}
 	if (r < 0)
 		g_debug("set %d: an abandoned op could not be undone: %s", sw->id, g_strerror(-r));
 }

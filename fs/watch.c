@@ -217,7 +217,8 @@ static gpointer watch_run(gpointer unused)
 		}
 		if (fds[1].revents)
 			break;
-		read_events();
+		if (fds[0].revents)
+			read_events();
 	}
 	return NULL;
 }
@@ -237,15 +238,20 @@ static int watch_dir(int dirfd, const char *what)
 void ipcfs_watch_start(struct fuse_session *se)
 {
 	session = se;
-	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (inotify_fd < 0 || stop_fd < 0) {
-		g_message("watch: no inotify (%s); names may be late by up to a second",
+	if (stop_fd < 0) {
+		g_message("watch: no eventfd (%s): names may be late by up to a second, and "
+			  "namespaces no process is in are held until the kernel forgets them",
 			  g_strerror(errno));
 		return;
 	}
-	shm_wd = watch_dir(ipcfs_ns_home.shm_dirfd, "/dev/shm");
-	mq_wd = watch_dir(ipcfs_ns_home.mq_dirfd, "the mqueue filesystem");
+	/* Without inotify the thread still lets go of ended namespaces. */
+	inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (inotify_fd < 0)
+		g_message("watch: no inotify (%s); names may be late by up to a second",
+			  g_strerror(errno));
+	shm_wd = inotify_fd >= 0 ? watch_dir(ipcfs_ns_home.shm_dirfd, "/dev/shm") : -1;
+	mq_wd = inotify_fd >= 0 ? watch_dir(ipcfs_ns_home.mq_dirfd, "the mqueue filesystem") : -1;
 	g_atomic_int_set(&shm_watched, shm_wd >= 0);
 	g_atomic_int_set(&mq_watched, mq_wd >= 0);
 	thread = g_thread_new("ipcfs-watch", watch_run, NULL);

@@ -5,8 +5,9 @@
 
 #include "ipcfs.h"
 
-/* Starts the watcher thread on the kernel directories of ipcfs_config; call
- * with all signals blocked. Without inotify, nothing is watched. */
+/* Starts the watcher thread on the kernel directories of ipcfs_ns_home; call
+ * with all signals blocked. Without inotify, nothing is watched, but the
+ * thread still lets go of namespaces under ns/ that no process is in. */
 void ipcfs_watch_start(struct fuse_session *se);
 
 /* Ends the thread; no notification is sent after it returns. */
