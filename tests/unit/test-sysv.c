@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/msg.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define LIT(s) s, sizeof(s) - 1
 
@@ -195,6 +197,50 @@ static void test_shm_readonly(void)
 	g_assert_cmpint(ipc_sysv_shm_remove(id), ==, 0);
 }
 
+/* Writes at @off and reads back through the attachment: 0 if they match. */
+static int write_and_check(IpcSysvShm *shm, off_t off)
+{
+	const char text[] = "through the file or the attachment";
+	size_t len;
+	const char *span;
+
+	if (ipc_sysv_shm_write(shm, text, sizeof(text), off) != (ssize_t)sizeof(text))
+		return 1;
+	span = ipc_sysv_shm_span(shm, sizeof(text), off, &len);
+	return len == sizeof(text) && memcmp(span, text, len) == 0 ? 0 : 2;
+}
+
+/* Without CAP_SYS_ADMIN (an ordinary user's daemon) the segment's own file
+ * cannot be opened: writes are stored through the attachment, and land all
+ * the same. With it, they go through the file. */
+static void test_shm_write_paths(void)
+{
+	g_autoptr(IpcSysvShm) shm = NULL;
+	int id = ipc_sysv_shm_create(IPC_PRIVATE, 3 * 4096 + 100, 0666);
+	int status;
+	pid_t child;
+
+	g_assert_cmpint(id, >=, 0);
+	g_assert_cmpint(ipc_sysv_shm_attach(id, true, &shm), ==, 0);
+	g_assert_cmpint(write_and_check(shm, 4090), ==, 0);
+	child = fork();
+	g_assert_cmpint(child, >=, 0);
+	if (child == 0) {
+		g_autoptr(IpcSysvShm) own = NULL;
+
+		/* A uid other than 0 loses every effective capability. */
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(10);
+		if (ipc_sysv_shm_attach(id, true, &own) < 0)
+			_exit(11);
+		_exit(write_and_check(own, 2 * 4096 - 3));
+	}
+	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_assert_cmpint(ipc_sysv_shm_remove(id), ==, 0);
+}
+
 static void test_msg(void)
 {
 	/* Room for msgmax + 1 bytes: the over-long send below must have them. */
@@ -282,6 +328,7 @@ int main(int argc, char *argv[])
 	g_test_add_func("/sysv/parse/op", test_parse_op);
 	g_test_add_func("/sysv/shm", test_shm);
 	g_test_add_func("/sysv/shm/readonly", test_shm_readonly);
+	g_test_add_func("/sysv/shm/write-paths", test_shm_write_paths);
 	g_test_add_func("/sysv/msg", test_msg);
 	g_test_add_func("/sysv/sem", test_sem);
 	return g_test_run();
